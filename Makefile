@@ -1,0 +1,45 @@
+# Two commands for a fresh machine: `make app` and `make test`. Everything they need is installed here.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+
+.PHONY: setup system-deps app test test-fast lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	@echo "Installing Python packages (the first time, llama-cpp-python compiles: about 3 minutes)"
+	$(PY) -m pip install -q -e '.[dev,postgres]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian packages the tests use: chromium for the browser tests (never `playwright install`).
+system-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; \
+	fi
+
+app: setup
+	$(VENV)/bin/playground app --port $(PORT) --headless
+
+test: setup system-deps
+	@$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+
+# Unit and loopback tests only: no embedded model, no browser.
+test-fast: setup
+	$(PY) -m pytest -m "not embedded and not browser"
+
+lint: setup
+	$(VENV)/bin/ruff check playground tests pages app.py benchmarks
+	$(VENV)/bin/ruff format --check playground tests pages app.py benchmarks
+	$(VENV)/bin/mypy playground
+
+bench: setup
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

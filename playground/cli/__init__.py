@@ -1,0 +1,43 @@
+"""The ``playground`` command: everything the page can do, from a terminal."""
+
+from __future__ import annotations
+
+import click
+
+from ..store import Store
+from .app import app
+from .export import export
+from .run import run
+from .runs import runs
+
+
+class Context:
+    """What every command shares: where the store is."""
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+
+    def store(self) -> Store:
+        return Store(self.db)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="PLAYGROUND_DB",
+    help="Store URL (sqlite:///path.db, postgresql+psycopg://…) or SQLite file path. "
+    "Default: $PLAYGROUND_DB, else ~/.local/share/oversight-playground/playground.db.",
+)
+@click.version_option(package_name="oversight-playground")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """Oversight playground: run debates and log every judge verdict with provenance."""
+    ctx.obj = Context(db)
+
+
+for command in (run, export, runs, app):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="playground")

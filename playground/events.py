@@ -1,0 +1,95 @@
+"""Events a protocol emits while it runs: the store records them, the page renders them.
+
+Sinks are plain callables, called in order on the event loop's thread; a sink must be quick
+(write a row, put on a queue). They carry the record types themselves, never a copy in
+another shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .records import Assignment, Item, Provenance, Turn, Verdict
+
+
+@dataclass(frozen=True)
+class TranscriptStarted:
+    run_id: str
+    transcript_id: str
+    item: Item
+    assignment: Assignment
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    transcript_id: str
+    index: int
+    role: str
+    round: int | None
+    model: str
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    transcript_id: str
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TurnRestarted:
+    """A call failed and will be retried: discard the partial text shown for this turn."""
+
+    transcript_id: str
+    index: int
+    error: str
+    wait_s: float
+
+
+@dataclass(frozen=True)
+class TurnCompleted:
+    transcript_id: str
+    turn: Turn
+
+
+@dataclass(frozen=True)
+class VerdictReached:
+    run_id: str
+    transcript_id: str
+    verdict_id: str
+    verdict: Verdict
+    is_correct: bool | None
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class TranscriptFinished:
+    transcript_id: str
+    status: str
+    """``done``, or ``error`` when the protocol could not finish (the reason is in ``error``)."""
+    error: str | None = None
+
+
+Event = (
+    TranscriptStarted
+    | TurnStarted
+    | TextDelta
+    | TurnRestarted
+    | TurnCompleted
+    | VerdictReached
+    | TranscriptFinished
+)
+Sink = Callable[[Event], None]
+
+
+def fan_out(sinks: Iterable[Sink | None]) -> Sink:
+    """One sink that passes each event to every given sink, in order."""
+    targets = [s for s in sinks if s is not None]
+
+    def sink(event: Event) -> None:
+        for target in targets:
+            target(event)
+
+    return sink

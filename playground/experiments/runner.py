@@ -1,0 +1,164 @@
+"""Running an experiment: items × assignments as transcripts, concurrently, recorded as they go."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from .. import __version__, package_versions
+from ..datasets import load_dataset
+from ..events import Sink, fan_out
+from ..prompts import get_prompt
+from ..protocols import Protocol, Seat, TranscriptContext
+from ..providers import Credentials, Model, RetryPolicy, get_model
+from ..records import Item, Provenance
+from ..store import RunInfo, Store
+from .config import Experiment, ExperimentError
+
+
+def new_run_id() -> str:
+    """Sortable and readable: creation time plus a random suffix."""
+    return f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class RunSummary:
+    """How a run came out; ``info`` holds the stored counts."""
+
+    info: RunInfo
+    seconds: float
+
+    def lines(self) -> list[str]:
+        i = self.info
+        ok, bad, err = (i.verdicts.get(s, 0) for s in ("ok", "unparseable", "error"))
+        accuracy = f"{i.accuracy:.1%} of ok verdicts" if i.accuracy is not None else "n/a"
+        return [
+            f"run {i.id} ({i.name}): {i.status} in {self.seconds:.1f}s",
+            f"transcripts: {i.transcripts}   verdicts: {ok} ok, {bad} unparseable, {err} error",
+            f"correct: {i.correct}   accuracy: {accuracy}",
+            f"tokens: {i.input_tokens} in, {i.output_tokens} out   cost: ${i.cost_usd:.4f}",
+        ]
+
+
+def build_seats(
+    experiment: Experiment,
+    credentials: Credentials,
+    models: dict[str, Model] | None = None,
+) -> dict[str, Seat]:
+    """Resolve each seat's model, generation parameters and prompt template."""
+    protocol = experiment.protocol_class()
+    seats = {}
+    for role, config in experiment.resolved_roles().items():
+        model = (models or {}).get(role) or get_model(
+            config.model, base_url=config.base_url, credentials=credentials, **config.init
+        )
+        prompt = get_prompt(config.prompt or protocol.prompts[role])
+        seats[role] = Seat(role=role, model=model, config=config.generate_config(), prompt=prompt)
+    return seats
+
+
+def select_items(experiment: Experiment) -> list[Item]:
+    items = load_dataset(experiment.dataset, seed=experiment.seed).items
+    if experiment.items is not None:
+        by_id = {item.id: item for item in items}
+        unknown = [i for i in experiment.items if i not in by_id]
+        if unknown:
+            raise ExperimentError(f"items: no item {unknown[0]!r} in {experiment.dataset}")
+        items = [by_id[i] for i in experiment.items]
+    return items[: experiment.limit] if experiment.limit else items
+
+
+async def run_experiment(
+    experiment: Experiment,
+    store: Store,
+    *,
+    credentials: Credentials | None = None,
+    sink: Sink | None = None,
+    models: dict[str, Model] | None = None,
+    retry: RetryPolicy | None = None,
+    source: str = "library",
+    on_start: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """Run every item of an experiment and record it in ``store``; return the summary.
+
+    ``sink`` sees every event after the store has recorded it (the page streams from it).
+    ``on_start`` is called with the run id as soon as the run is recorded.
+    ``models`` replaces the model of a role, for library users with their own `Model` objects.
+    Cancelling (Ctrl-C) marks the run ``interrupted``; what completed stays recorded.
+    """
+    started = time.perf_counter()
+    credentials = credentials or Credentials()
+    experiment.check()
+    protocol_cls = experiment.protocol_class()
+    options = experiment.protocol_options()
+    protocol: Protocol = protocol_cls(options)
+    items = select_items(experiment)
+    seats = build_seats(experiment, credentials, models)
+
+    run_id = new_run_id()
+    provenance = Provenance(
+        roles={role: seat.provenance() for role, seat in seats.items()},
+        options=options.model_dump(mode="json"),
+        dataset=experiment.dataset,
+        seed=experiment.seed,
+        playground_version=__version__,
+        packages=package_versions(),
+    )
+    store.create_run(
+        run_id,
+        name=experiment.name,
+        protocol=experiment.protocol,
+        dataset=experiment.dataset,
+        config={
+            "experiment": experiment.model_dump(mode="json", exclude_none=True),
+            "provenance": provenance.model_dump(mode="json"),
+            "items": len(items),
+        },
+        tags=experiment.tags,
+        version=__version__,
+        source=source,
+    )
+    if on_start:
+        on_start(run_id)
+    emit = fan_out([store.record, sink])
+    limit = asyncio.Semaphore(experiment.concurrency)
+
+    async def run_one(item: Item, ctx: TranscriptContext) -> None:
+        async with limit:
+            await protocol.run_transcript(ctx)
+
+    contexts = []
+    for item in items:
+        rng = random.Random(f"{experiment.seed}:{item.id}")
+        for assignment in protocol.assignments(item, rng):
+            contexts.append(
+                TranscriptContext(
+                    run_id=run_id,
+                    item=item,
+                    assignment=assignment,
+                    seats=seats,
+                    emit=emit,
+                    provenance=provenance,
+                    retry=retry or RetryPolicy(),
+                    redact=credentials.redact,
+                )
+            )
+    status = "failed"
+    try:
+        async with asyncio.TaskGroup() as group:
+            for ctx in contexts:
+                group.create_task(run_one(ctx.item, ctx))
+        status = "done"
+    except asyncio.CancelledError:
+        status = "interrupted"
+        raise
+    finally:
+        store.finish_run(run_id, status)
+    info = store.get_run(run_id)
+    assert info is not None
+    return RunSummary(info=info, seconds=time.perf_counter() - started)

@@ -1,0 +1,129 @@
+"""Versioned prompt templates: data files in ``prompts/`` loaded as langchain-core ChatPromptTemplates.
+
+Each template has an id (``debate/judge``) and a content hash (sha256 of its messages), and both
+are stored with every call that used it, so a verdict can be traced to the exact wording.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from langchain_core.prompts import ChatPromptTemplate
+
+from .providers.base import Message, Role
+
+PROMPTS_DIR = Path(os.environ.get("PLAYGROUND_PROMPTS", Path(__file__).parent.parent / "prompts"))
+"""Where template files live; ``PLAYGROUND_PROMPTS`` points elsewhere."""
+
+_ROLES: dict[str, Role] = {"system": "system", "user": "user", "assistant": "assistant"}
+_LC_ROLES: dict[str, Role] = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+class PromptError(ValueError):
+    """A template file or a rendering of it is wrong; the message names the template and field."""
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """One prompt version: id, role it is written for, and its chat messages."""
+
+    id: str
+    messages: tuple[tuple[Role, str], ...]
+    role: str = ""
+    description: str = ""
+    source: str | None = field(default=None, compare=False)
+
+    @cached_property
+    def hash(self) -> str:
+        """sha256 of the messages only: editing the description does not make a new version."""
+        canonical = json.dumps([list(m) for m in self.messages], ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @cached_property
+    def chat_template(self) -> ChatPromptTemplate:
+        return ChatPromptTemplate.from_messages(
+            [(role, content) for role, content in self.messages], template_format="f-string"
+        )
+
+    @property
+    def variables(self) -> list[str]:
+        return sorted(self.chat_template.input_variables)
+
+    def render(self, **values: Any) -> list[Message]:
+        """Fill the template; a missing variable is an error naming it, never a silent blank."""
+        missing = [v for v in self.variables if v not in values]
+        if missing:
+            raise PromptError(f"prompt {self.id}: missing variable(s) {', '.join(missing)}")
+        used = {k: values[k] for k in self.variables}
+        return [
+            Message(role=_LC_ROLES[m.type], content=str(m.content))
+            for m in self.chat_template.format_messages(**used)
+        ]
+
+
+def parse_template(data: dict[str, Any], source: str) -> PromptTemplate:
+    """Build a template from a file's parsed contents, checking each field."""
+    unknown = set(data) - {"id", "role", "description", "messages"}
+    if unknown:
+        raise PromptError(f"{source}: unknown field(s) {', '.join(sorted(unknown))}")
+    if not isinstance(data.get("id"), str) or not data["id"]:
+        raise PromptError(f"{source}: field 'id' must be a non-empty string")
+    raw_messages = data.get("messages")
+    if not isinstance(raw_messages, list) or not raw_messages:
+        raise PromptError(f"{source}: field 'messages' must be a non-empty list")
+    messages: list[tuple[Role, str]] = []
+    for n, message in enumerate(raw_messages, 1):
+        role, content = message.get("role"), message.get("content")
+        if role not in _ROLES:
+            raise PromptError(f"{source}: message {n}: role must be one of {', '.join(_ROLES)}")
+        if not isinstance(content, str) or not content.strip():
+            raise PromptError(f"{source}: message {n}: content must be a non-empty string")
+        messages.append((_ROLES[role], content))
+    template = PromptTemplate(
+        id=data["id"],
+        messages=tuple(messages),
+        role=str(data.get("role", "")),
+        description=str(data.get("description", "")),
+        source=source,
+    )
+    try:
+        template.chat_template  # noqa: B018 - parse now so a bad brace is reported at load time
+    except (ValueError, KeyError) as exc:
+        raise PromptError(f"{source}: cannot parse template: {exc}") from None
+    return template
+
+
+def load_template(path: Path) -> PromptTemplate:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise PromptError(f"{path}: not valid TOML ({exc})") from None
+    return parse_template(data, str(path))
+
+
+def load_prompts(directory: Path | None = None) -> dict[str, PromptTemplate]:
+    """Every template under the prompts directory, by id."""
+    directory = directory or PROMPTS_DIR
+    templates: dict[str, PromptTemplate] = {}
+    for path in sorted(directory.rglob("*.toml")):
+        template = load_template(path)
+        if template.id in templates:
+            raise PromptError(f"{path}: duplicate prompt id {template.id!r}")
+        templates[template.id] = template
+    return templates
+
+
+def get_prompt(prompt_id: str, directory: Path | None = None) -> PromptTemplate:
+    templates = load_prompts(directory)
+    try:
+        return templates[prompt_id]
+    except KeyError:
+        known = ", ".join(sorted(templates)) or "none"
+        raise PromptError(f"unknown prompt {prompt_id!r} (known: {known})") from None

@@ -1,0 +1,209 @@
+"""What every protocol shares: seats (role → model, params, prompt), the per-transcript context that
+makes and records calls, and the `Protocol` base class."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from ..events import (
+    Sink,
+    TextDelta,
+    TranscriptFinished,
+    TranscriptStarted,
+    TurnCompleted,
+    TurnRestarted,
+    TurnStarted,
+    VerdictReached,
+)
+from ..prompts import PromptTemplate
+from ..providers import GenerateConfig, Message, Model, RetryPolicy, generate_with_retry
+from ..records import Assignment, Item, Provenance, RoleProvenance, Turn, Verdict, score
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def one_line(error: BaseException, redact: Callable[[str], str] = lambda s: s) -> str:
+    """An error as one line, secrets removed: what the store and the page show."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return redact(f"{type(error).__name__}: {text}")[:500]
+
+
+@dataclass
+class Seat:
+    """Who sits in a role: a model, its generation parameters and its prompt template."""
+
+    role: str
+    model: Model
+    config: GenerateConfig = field(default_factory=GenerateConfig)
+    prompt: PromptTemplate | None = None
+
+    def provenance(self, resolved_model: str | None = None) -> RoleProvenance:
+        described = self.model.describe()
+        return RoleProvenance(
+            model=self.model.model_string,
+            resolved_model=resolved_model,
+            base_url=described.get("base_url"),
+            params=self.config.params(),
+            prompt_id=self.prompt.id if self.prompt else None,
+            prompt_hash=self.prompt.hash if self.prompt else None,
+        )
+
+
+class TurnFailed(Exception):
+    """A call failed after its retries; the failed turn is already recorded."""
+
+    def __init__(self, turn: Turn) -> None:
+        super().__init__(f"{turn.role} turn {turn.index} failed: {turn.error}")
+        self.turn = turn
+
+
+@dataclass
+class TranscriptContext:
+    """Everything one transcript needs; every call goes through `call` so it is streamed,
+    retried and recorded the same way whatever the protocol."""
+
+    run_id: str
+    item: Item
+    assignment: Assignment
+    seats: dict[str, Seat]
+    emit: Sink
+    provenance: Provenance
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    redact: Callable[[str], str] = lambda s: s
+    transcript_id: str = field(default_factory=new_id)
+    turns: list[Turn] = field(default_factory=list)
+    _next_index: int = 0
+
+    def reserve_index(self) -> int:
+        """Claim the next turn index now, so turns started together keep a fixed order."""
+        index = self._next_index
+        self._next_index += 1
+        return index
+
+    async def call(
+        self,
+        role: str,
+        messages: list[Message],
+        *,
+        round: int | None = None,
+        index: int | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Turn:
+        """Call the model in ``role``'s seat, streaming deltas out as events; record the turn.
+
+        Raises `TurnFailed` (after recording the failed turn) when the call fails for good.
+        """
+        seat = self.seats[role]
+        index = self.reserve_index() if index is None else index
+        tid = self.transcript_id
+        self.emit(TurnStarted(tid, index, role, round, seat.model.model_string))
+        retries = 0
+
+        def on_retry(error: BaseException, attempt: int, wait: float) -> None:
+            nonlocal retries
+            retries = attempt
+            self.emit(TurnRestarted(tid, index, one_line(error, self.redact), wait))
+
+        common: dict[str, Any] = {
+            "index": index,
+            "role": role,
+            "round": round,
+            "model": seat.model.model_string,
+            "prompt_id": seat.prompt.id if seat.prompt else None,
+            "prompt_hash": seat.prompt.hash if seat.prompt else None,
+            "params": seat.config.params(),
+            "meta": meta or {},
+        }
+        try:
+            completion = await generate_with_retry(
+                seat.model,
+                messages,
+                seat.config,
+                on_delta=lambda text: self.emit(TextDelta(tid, index, text)),
+                on_retry=on_retry,
+                policy=self.retry,
+            )
+        except Exception as exc:
+            turn = Turn(**common, error=one_line(exc, self.redact), retries=retries)
+            self._record(turn)
+            raise TurnFailed(turn) from exc
+        turn = Turn(
+            **common,
+            resolved_model=completion.resolved_model,
+            content=completion.text,
+            input_tokens=completion.usage.input_tokens,
+            output_tokens=completion.usage.output_tokens,
+            latency_ms=round_ms(completion.latency_ms),
+            cost_usd=completion.usage.cost_usd,
+            retries=retries,
+        )
+        self._record(turn)
+        return turn
+
+    def _record(self, turn: Turn) -> None:
+        self.turns.append(turn)
+        self.emit(TurnCompleted(self.transcript_id, turn))
+
+    def verdict(self, verdict: Verdict) -> bool | None:
+        """Score and record a verdict with full provenance; returns whether it is correct."""
+        resolved = {t.role: t.resolved_model for t in self.turns if t.resolved_model}
+        roles = {role: seat.provenance(resolved.get(role)) for role, seat in self.seats.items()}
+        provenance = self.provenance.model_copy(update={"roles": roles})
+        is_correct = score(verdict, self.item.correct)
+        self.emit(
+            VerdictReached(
+                self.run_id, self.transcript_id, new_id(), verdict, is_correct, provenance
+            )
+        )
+        return is_correct
+
+
+def round_ms(value: float) -> float:
+    return round(value, 1)
+
+
+class Protocol(ABC):
+    """An oversight protocol: how an item becomes transcripts, turns and verdicts."""
+
+    name: ClassVar[str]
+    roles: ClassVar[tuple[str, ...]]
+    """Seats the protocol needs, e.g. ("debater_a", "debater_b", "judge")."""
+    prompts: ClassVar[dict[str, str]]
+    """Default prompt id per role."""
+    verdict_role: ClassVar[str] = "judge"
+    Options: ClassVar[type[BaseModel]]
+
+    def __init__(self, options: BaseModel) -> None:
+        self.options = options
+
+    @abstractmethod
+    def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
+        """The transcripts to run for one item (one per assignment, e.g. original and swapped)."""
+
+    @abstractmethod
+    async def run(self, ctx: TranscriptContext) -> None:
+        """Run one transcript, calling models through ``ctx.call`` and ending in ``ctx.verdict``."""
+
+    async def run_transcript(self, ctx: TranscriptContext, parent_id: str | None = None) -> None:
+        """Run with bookkeeping: a transcript that cannot finish still ends in a recorded
+        ``error`` verdict, so every item is accounted for and none is ever scored by accident."""
+        ctx.emit(
+            TranscriptStarted(ctx.run_id, ctx.transcript_id, ctx.item, ctx.assignment, parent_id)
+        )
+        try:
+            await self.run(ctx)
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, TurnFailed) else one_line(exc, ctx.redact)
+            ctx.verdict(Verdict(status="error", reason=reason, role=self.verdict_role))
+            ctx.emit(TranscriptFinished(ctx.transcript_id, "error", reason))
+            return
+        ctx.emit(TranscriptFinished(ctx.transcript_id, "done"))

@@ -1,0 +1,204 @@
+"""The log: runs, transcripts, turns and verdicts in SQLite (default) or PostgreSQL, written as
+they happen, so a crash loses at most the calls in flight."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..events import (
+    Event,
+    Sink,
+    TranscriptFinished,
+    TranscriptStarted,
+    TurnCompleted,
+    VerdictReached,
+)
+from ..records import utcnow
+from .migrations import migrate
+from .views import RunInfo, TranscriptView, build_records, build_transcripts, run_info
+
+__all__ = ["RunInfo", "Store", "TranscriptView", "default_url"]
+
+
+def default_url() -> str:
+    """``PLAYGROUND_DB`` (a URL, or a path to a SQLite file), else a file in the user data dir."""
+    configured = os.environ.get("PLAYGROUND_DB")
+    if configured:
+        return configured if "://" in configured else f"sqlite:///{Path(configured).resolve()}"
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return f"sqlite:///{base / 'oversight-playground' / 'playground.db'}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets the page read while a batch writes; busy_timeout waits out a writer instead of
+    # failing with "database is locked".
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Store:
+    """A database holding the log. Opening it applies any pending migration."""
+
+    def __init__(self, url: str | None = None) -> None:
+        url = url or default_url()
+        if "://" not in url:
+            url = f"sqlite:///{Path(url).resolve()}"
+        self.url = sa.make_url(url)
+        if self.url.get_backend_name() == "sqlite" and self.url.database not in (
+            None,
+            "",
+            ":memory:",
+        ):
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {}
+        if self.url.get_backend_name() == "sqlite":
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        self.engine = sa.create_engine(self.url, **kwargs)
+        if self.url.get_backend_name() == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        migrate(self.engine)
+        self.metadata = sa.MetaData()
+        self.metadata.reflect(self.engine, only=["runs", "transcripts", "turns", "verdicts"])
+        self.runs = self.metadata.tables["runs"]
+        self.transcripts = self.metadata.tables["transcripts"]
+        self.turns = self.metadata.tables["turns"]
+        self.verdicts = self.metadata.tables["verdicts"]
+
+    def __repr__(self) -> str:
+        return f"<Store {self.url.render_as_string(hide_password=True)}>"
+
+    def _write(self, statement: sa.Executable) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(statement)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        run_id: str,
+        *,
+        name: str,
+        protocol: str,
+        dataset: str | None,
+        config: dict[str, Any],
+        tags: list[str],
+        version: str,
+        source: str,
+    ) -> None:
+        self._write(
+            self.runs.insert().values(
+                id=run_id,
+                name=name,
+                protocol=protocol,
+                dataset=dataset,
+                status="running",
+                source=source,
+                tags=tags,
+                config=config,
+                playground_version=version,
+                created_at=utcnow(),
+            )
+        )
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        self._write(
+            self.runs.update()
+            .where(self.runs.c.id == run_id)
+            .values(status=status, finished_at=utcnow())
+        )
+
+    def record(self, event: Event) -> None:
+        """Persist what an event says, if anything; this is the store's `Sink`."""
+        match event:
+            case TranscriptStarted():
+                self._write(
+                    self.transcripts.insert().values(
+                        id=event.transcript_id,
+                        run_id=event.run_id,
+                        item_id=event.item.id,
+                        item=event.item.model_dump(mode="json"),
+                        assignment=event.assignment.model_dump(mode="json"),
+                        status="running",
+                        parent_id=event.parent_id,
+                        created_at=utcnow(),
+                    )
+                )
+            case TurnCompleted(turn=turn):
+                row = turn.model_dump(mode="json", exclude={"index", "created_at"})
+                self._write(
+                    self.turns.insert().values(
+                        transcript_id=event.transcript_id,
+                        idx=turn.index,
+                        created_at=turn.created_at,
+                        **row,
+                    )
+                )
+            case VerdictReached(verdict=verdict):
+                self._write(
+                    self.verdicts.insert().values(
+                        id=event.verdict_id,
+                        transcript_id=event.transcript_id,
+                        run_id=event.run_id,
+                        role=verdict.role,
+                        status=verdict.status,
+                        choice=verdict.choice,
+                        credences=verdict.credences,
+                        raw=verdict.raw,
+                        reason=verdict.reason,
+                        turn_idx=verdict.turn_index,
+                        is_correct=event.is_correct,
+                        provenance=event.provenance.model_dump(mode="json"),
+                        created_at=utcnow(),
+                    )
+                )
+            case TranscriptFinished():
+                self._write(
+                    self.transcripts.update()
+                    .where(self.transcripts.c.id == event.transcript_id)
+                    .values(status=event.status, error=event.error, finished_at=utcnow())
+                )
+            case _:
+                pass
+
+    @property
+    def sink(self) -> Sink:
+        return self.record
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def list_runs(self, limit: int | None = None) -> list[RunInfo]:
+        """Runs, newest first, with verdict counts."""
+        with self.engine.connect() as conn:
+            query = sa.select(self.runs).order_by(self.runs.c.created_at.desc())
+            if limit:
+                query = query.limit(limit)
+            rows = conn.execute(query).mappings().all()
+            return [run_info(self, conn, dict(r)) for r in rows]
+
+    def get_run(self, run_id: str) -> RunInfo | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(sa.select(self.runs).where(self.runs.c.id == run_id))
+                .mappings()
+                .first()
+            )
+            return run_info(self, conn, dict(row)) if row else None
+
+    def transcripts_of(self, run_id: str) -> list[TranscriptView]:
+        """A run's transcripts with their turns and verdicts, in the order they started."""
+        with self.engine.connect() as conn:
+            return build_transcripts(self, conn, run_id)
+
+    def iter_records(self, run_id: str | None = None) -> Iterator[Any]:
+        """Every verdict as an export `Record`, oldest run first; one run with ``run_id``."""
+        with self.engine.connect() as conn:
+            yield from build_records(self, conn, run_id)

@@ -1,0 +1,114 @@
+"""Schema migrations: small functions applied in order and recorded, so any old store upgrades
+itself when opened. Never edit a released migration; add the next one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..records import utcnow
+
+Migration = Callable[[Connection], None]
+
+
+def m001_initial(conn: Connection) -> None:
+    md = sa.MetaData()
+    sa.Table(
+        "runs",
+        md,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("protocol", sa.String(64), nullable=False),
+        sa.Column("dataset", sa.Text),
+        sa.Column("status", sa.String(16), nullable=False),  # running | done | interrupted | failed
+        sa.Column("source", sa.String(16), nullable=False),  # cli | page | library
+        sa.Column("tags", sa.JSON, nullable=False),
+        sa.Column("config", sa.JSON, nullable=False),  # the resolved experiment, no secrets
+        sa.Column("playground_version", sa.String(32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+    )
+    sa.Table(
+        "transcripts",
+        md,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id"), nullable=False, index=True),
+        sa.Column("item_id", sa.Text, nullable=False),
+        sa.Column("item", sa.JSON, nullable=False),
+        sa.Column("assignment", sa.JSON, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),  # running | done | error
+        sa.Column("error", sa.Text),
+        sa.Column("parent_id", sa.String(64)),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+    )
+    sa.Table(
+        "turns",
+        md,
+        sa.Column(
+            "transcript_id", sa.String(64), sa.ForeignKey("transcripts.id"), primary_key=True
+        ),
+        sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("role", sa.String(64), nullable=False),
+        sa.Column("round", sa.Integer),
+        sa.Column("model", sa.Text, nullable=False),
+        sa.Column("resolved_model", sa.Text),
+        sa.Column("content", sa.Text, nullable=False),
+        sa.Column("prompt_id", sa.Text),
+        sa.Column("prompt_hash", sa.String(64)),
+        sa.Column("params", sa.JSON, nullable=False),
+        sa.Column("input_tokens", sa.Integer),
+        sa.Column("output_tokens", sa.Integer),
+        sa.Column("latency_ms", sa.Float),
+        sa.Column("cost_usd", sa.Float),
+        sa.Column("error", sa.Text),
+        sa.Column("retries", sa.Integer, nullable=False),
+        sa.Column("meta", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    sa.Table(
+        "verdicts",
+        md,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("transcript_id", sa.String(64), sa.ForeignKey("transcripts.id"), index=True),
+        sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id"), nullable=False, index=True),
+        sa.Column("role", sa.String(64), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),  # ok | unparseable | error
+        sa.Column("choice", sa.Integer),
+        sa.Column("credences", sa.JSON),
+        sa.Column("raw", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text),
+        sa.Column("turn_idx", sa.Integer),
+        sa.Column("is_correct", sa.Boolean),
+        sa.Column("provenance", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+
+
+MIGRATIONS: list[Migration] = [m001_initial]
+
+_applied = sa.Table(
+    "schema_migrations",
+    sa.MetaData(),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def migrate(engine: sa.Engine) -> list[str]:
+    """Apply every migration not yet recorded, each in its own transaction; return their names."""
+    _applied.metadata.create_all(engine)
+    done: list[str] = []
+    with engine.connect() as conn:
+        applied = set(conn.scalars(sa.select(_applied.c.name)))
+    for migration in MIGRATIONS:
+        if migration.__name__ in applied:
+            continue
+        with engine.begin() as conn:
+            migration(conn)
+            conn.execute(_applied.insert().values(name=migration.__name__, applied_at=utcnow()))
+        done.append(migration.__name__)
+    return done

@@ -1,0 +1,60 @@
+"""Prompt templates: loaded from prompts/, hashed by content, rendered strictly."""
+
+import pytest
+
+from playground.prompts import PromptError, get_prompt, load_prompts, parse_template
+
+
+def test_builtin_templates_load_with_ids_and_hashes():
+    prompts = load_prompts()
+    assert {"debate/debater", "debate/judge"} <= set(prompts)
+    for template in prompts.values():
+        assert len(template.hash) == 64
+    assert "transcript" in prompts["debate/judge"].variables
+
+
+def test_hash_depends_on_messages_only():
+    a = parse_template({"id": "x", "messages": [{"role": "user", "content": "Hi {name}"}]}, "a")
+    b = parse_template(
+        {"id": "x", "description": "other", "messages": [{"role": "user", "content": "Hi {name}"}]},
+        "b",
+    )
+    c = parse_template({"id": "x", "messages": [{"role": "user", "content": "Hello {name}"}]}, "c")
+    assert a.hash == b.hash != c.hash
+
+
+def test_render_fills_and_refuses_missing_variables():
+    judge = get_prompt("debate/judge")
+    messages = judge.render(question="Q?", answer_a="yes", answer_b="no", transcript="T")
+    assert [m.role for m in messages] == ["system", "user"]
+    assert "Answer A: yes" in messages[1].content
+    with pytest.raises(PromptError, match=r"missing variable.*transcript"):
+        judge.render(question="Q?", answer_a="yes", answer_b="no")
+
+
+def test_values_with_braces_are_not_reinterpreted():
+    t = parse_template({"id": "x", "messages": [{"role": "user", "content": "Say {text}"}]}, "s")
+    assert t.render(text="{not a var}")[0].content == "Say {not a var}"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"messages": [{"role": "user", "content": "x"}]}, "field 'id' must be a non-empty string"),
+        ({"id": "x", "messages": []}, "field 'messages' must be a non-empty list"),
+        ({"id": "x", "messages": [{"role": "robot", "content": "x"}]}, "message 1: role must be"),
+        ({"id": "x", "mesages": []}, "unknown field"),
+        (
+            {"id": "x", "messages": [{"role": "user", "content": "{unclosed"}]},
+            "cannot parse template",
+        ),
+    ],
+)
+def test_bad_templates(data, message):
+    with pytest.raises(PromptError, match=message):
+        parse_template(data, "bad.toml")
+
+
+def test_unknown_prompt_id():
+    with pytest.raises(PromptError, match="unknown prompt 'nope'"):
+        get_prompt("nope")
