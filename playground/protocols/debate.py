@@ -61,7 +61,7 @@ def render_transcript(turns: list[Turn]) -> str:
 class Debate(Protocol):
     name = "debate"
     roles = ("debater_a", "debater_b", "judge")
-    prompts = {
+    prompts: ClassVar[dict[str, str]] = {
         "debater_a": "debate/debater",
         "debater_b": "debate/debater",
         "judge": "debate/judge",
