@@ -111,3 +111,21 @@ def test_file_errors_name_the_file(tmp_path):
         ExperimentError, match=r"wrong\.toml: limit: input should be a valid integer"
     ):
         load_experiment(wrong)
+
+
+def test_parameters_a_model_cannot_honour_are_refused_before_the_run(monkeypatch):
+    from playground.experiments import build_seats
+    from playground.providers import Credentials
+
+    exp = parse_experiment(
+        {
+            **BASE,
+            "roles": {**BASE["roles"], "judge": {"model": "anthropic/claude-x", "temperature": 0}},
+        }
+    )
+    with pytest.raises(ExperimentError) as caught:
+        build_seats(exp, Credentials({"anthropic": "k-test"}))
+    assert str(caught.value) == (
+        "roles.judge: anthropic/claude-x: the Anthropic API no longer accepts temperature; "
+        "remove it from this role"
+    )

@@ -15,7 +15,7 @@ from ..datasets import load_dataset
 from ..events import Sink, fan_out
 from ..prompts import get_prompt
 from ..protocols import Protocol, Seat, TranscriptContext
-from ..providers import Credentials, Model, RetryPolicy, get_model
+from ..providers import Credentials, Model, ProviderError, RetryPolicy, get_model
 from ..records import Item, Provenance
 from ..store import RunInfo, Store
 from .config import Experiment, ExperimentError
@@ -57,8 +57,13 @@ def build_seats(
         model = (models or {}).get(role) or get_model(
             config.model, base_url=config.base_url, credentials=credentials, **config.init
         )
+        generate = config.generate_config()
+        try:
+            model.check_config(generate)
+        except ProviderError as exc:
+            raise ExperimentError(f"roles.{role}: {exc}") from None
         prompt = get_prompt(config.prompt or protocol.prompts[role])
-        seats[role] = Seat(role=role, model=model, config=config.generate_config(), prompt=prompt)
+        seats[role] = Seat(role=role, model=model, config=generate, prompt=prompt)
     return seats
 
 

@@ -108,6 +108,10 @@ class Model(ABC):
     ) -> Completion:
         """Provider-specific call; stream into ``on_delta`` when it is given."""
 
+    def check_config(self, config: GenerateConfig) -> None:
+        """Raise `ProviderError` for parameters this model cannot honour, before any call is
+        made: a parameter silently dropped would be recorded as if it had been applied."""
+
     def is_retryable(self, error: BaseException) -> bool:
         """Whether a failed call is worth retrying (rate limit, server error, timeout, dropped link)."""
         return False

@@ -1,0 +1,162 @@
+"""``anthropic/<model>``: Claude through the Messages API (or a proxy of it at base_url)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import anthropic
+from pydantic import SecretStr
+
+from . import remote
+from .base import Completion, GenerateConfig, Message, Model, OnDelta, ProviderError, Usage
+
+if TYPE_CHECKING:
+    from . import Credentials
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds per attempt. The SDK's default (10 min) would hide a hung server for too long."""
+
+DEFAULT_MAX_TOKENS = 1024
+"""The API requires max_tokens; used when the configuration leaves it unset."""
+
+RETRYABLE_TYPES = frozenset({"overloaded_error", "api_error", "rate_limit_error", "timeout_error"})
+"""Error types that, arriving as an event inside a 200 stream, mean "try again"."""
+
+UNSUPPORTED = ("temperature", "top_p")
+"""API version 2026-10-21, which anthropic SDK 2.x speaks, refuses sampling parameters."""
+
+
+class AnthropicModel(Model):
+    """A Claude model. System messages become the ``system`` field; ``seed`` is not sent."""
+
+    provider = "anthropic"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        # The public base_url is redacted; the full one stays private with the key.
+        super().__init__(name, base_url=remote.safe_url(base_url))
+        self._endpoint = SecretStr(base_url or "")
+        self._api_key = SecretStr(api_key)
+        self.timeout = timeout
+
+    def _client(self) -> anthropic.AsyncAnthropic:
+        key = ("anthropic", self._endpoint, self._api_key, self.timeout)
+        return remote.client_for_loop(
+            key,
+            lambda: anthropic.AsyncAnthropic(
+                api_key=self._api_key.get_secret_value(),
+                base_url=self._endpoint.get_secret_value() or None,
+                max_retries=0,  # retries live in providers.retry, nowhere else
+                timeout=self.timeout,
+            ),
+        )
+
+    def check_config(self, config: GenerateConfig) -> None:
+        refused = [name for name in UNSUPPORTED if getattr(config, name) is not None]
+        if refused:
+            raise ProviderError(
+                f"{self.model_string}: the Anthropic API no longer accepts "
+                f"{' or '.join(refused)}; remove {'them' if len(refused) > 1 else 'it'} "
+                f"from this role"
+            )
+
+    def _request(self, messages: list[Message], config: GenerateConfig) -> dict[str, Any]:
+        self.check_config(config)
+        system = "\n\n".join(m.content for m in messages if m.role == "system")
+        request: dict[str, Any] = {
+            "model": self.name,
+            "max_tokens": config.max_tokens or DEFAULT_MAX_TOKENS,
+            "messages": [
+                {"role": m.role, "content": m.content} for m in messages if m.role != "system"
+            ],
+        }
+        if system:
+            request["system"] = system
+        if config.stop:
+            request["stop_sequences"] = config.stop
+        return request
+
+    async def _generate(
+        self, messages: list[Message], config: GenerateConfig, on_delta: OnDelta | None
+    ) -> Completion:
+        client = self._client()
+        request = self._request(messages, config)
+        if on_delta is None:
+            message = await client.messages.create(**request)
+        else:
+            async with client.messages.stream(**request) as stream:
+                async for text in stream.text_stream:
+                    on_delta(text)
+                message = await stream.get_final_message()
+            if message.stop_reason is None:
+                # Streams always end with message_delta (stop_reason) then message_stop.
+                raise remote.StreamCut(f"{self.model_string}: the stream ended early")
+        if not hasattr(message, "content"):  # a non-JSON body comes back as text
+            raise remote.MalformedResponse(f"{self.model_string}: the server sent no message")
+        text = "".join(block.text for block in message.content if block.type == "text")
+        resolved = getattr(message, "model", None) or None
+        return Completion(
+            text=text,
+            usage=self._usage(getattr(message, "usage", None), resolved),
+            resolved_model=resolved,
+            finish_reason=message.stop_reason,
+        )
+
+    def _usage(self, usage: Any, resolved: str | None) -> Usage:
+        if usage is None:
+            return Usage()
+        cache_write = getattr(usage, "cache_creation_input_tokens", None) or 0
+        cache_read = getattr(usage, "cache_read_input_tokens", None) or 0
+        # Anthropic counts cached prompt tokens apart from input_tokens and bills them at
+        # other rates: report all prompt tokens, and leave the cost unknown if any were cached.
+        input_tokens = usage.input_tokens + cache_write + cache_read
+        cost = None
+        if not cache_write and not cache_read:
+            cost = remote.cost_usd(
+                resolved or self.name, input_tokens, usage.output_tokens, base_url=self.base_url
+            )
+        return Usage(input_tokens=input_tokens, output_tokens=usage.output_tokens, cost_usd=cost)
+
+    def is_retryable(self, error: BaseException) -> bool:
+        if isinstance(error, anthropic.APIStatusError) and error.status_code < 400:
+            return error.type in RETRYABLE_TYPES  # an error event inside a 200 stream
+        by_status = remote.retryable_status(error)
+        if by_status is not None:
+            return by_status
+        if isinstance(error, anthropic.APIConnectionError | anthropic.APIResponseValidationError):
+            return True  # APITimeoutError is an APIConnectionError
+        return remote.is_transient(error)
+
+    def retry_after(self, error: BaseException) -> float | None:
+        return remote.retry_after(error)
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "sdk": f"anthropic {anthropic.__version__}"}
+
+
+def create(
+    name: str,
+    *,
+    base_url: str | None = None,
+    credentials: Credentials,
+    timeout: float = DEFAULT_TIMEOUT,
+    **options: Any,
+) -> AnthropicModel:
+    if options:
+        raise ProviderError(
+            f"anthropic/{name}: unknown option(s) {', '.join(sorted(options))} (known: timeout)"
+        )
+    key = remote.require_key(
+        credentials,
+        "anthropic",
+        env_var="ANTHROPIC_API_KEY",
+        model=f"anthropic/{name}",
+        base_url=base_url,
+    )
+    return AnthropicModel(name, api_key=key, base_url=base_url, timeout=timeout)

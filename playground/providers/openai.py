@@ -1,0 +1,175 @@
+"""``openai/<model>``: the OpenAI API, or any server that speaks its chat.completions dialect
+(Ollama, vLLM, llama.cpp server) when a base_url is given."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import openai
+from pydantic import SecretStr
+
+from . import remote
+from .base import Completion, GenerateConfig, Message, Model, OnDelta, ProviderError, Usage
+
+if TYPE_CHECKING:
+    from . import Credentials
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds per attempt. The SDK's default (10 min) would hide a hung server for too long."""
+
+
+class OpenAIModel(Model):
+    """A chat model behind an OpenAI-compatible ``/chat/completions`` endpoint."""
+
+    provider = "openai"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        # Only the redacted URL is public; the full one (a proxy may need its query or
+        # user:password) stays private with the key, so neither reaches repr, logs or provenance.
+        super().__init__(name, base_url=remote.safe_url(base_url))
+        self._endpoint = SecretStr(base_url or "")
+        self._api_key = SecretStr(api_key)
+        self.timeout = timeout
+
+    def _client(self) -> openai.AsyncOpenAI:
+        key = ("openai", self._endpoint, self._api_key, self.timeout)
+        return remote.client_for_loop(
+            key,
+            lambda: openai.AsyncOpenAI(
+                api_key=self._api_key.get_secret_value(),
+                base_url=self._endpoint.get_secret_value() or None,
+                max_retries=0,  # retries live in providers.retry, nowhere else
+                timeout=self.timeout,
+            ),
+        )
+
+    def _request(self, messages: list[Message], config: GenerateConfig) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "model": self.name,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+        }
+        for field in ("temperature", "top_p", "seed", "stop"):
+            value = getattr(config, field)
+            if value is not None:
+                request[field] = value
+        if config.max_tokens is not None:
+            # OpenAI's own API refuses max_tokens for reasoning models and wants
+            # max_completion_tokens; compatible servers mostly know only max_tokens.
+            field = "max_completion_tokens" if self._is_openai_api() else "max_tokens"
+            request[field] = config.max_tokens
+        return request
+
+    def _is_openai_api(self) -> bool:
+        return not self.base_url or "api.openai.com" in self.base_url
+
+    async def _generate(
+        self, messages: list[Message], config: GenerateConfig, on_delta: OnDelta | None
+    ) -> Completion:
+        client = self._client()
+        request = self._request(messages, config)
+        if on_delta is None:
+            response = await client.chat.completions.create(**request)
+            return self._from_response(response)
+
+        stream = await client.chat.completions.create(
+            **request, stream=True, stream_options={"include_usage": True}
+        )
+        parts: list[str] = []
+        usage = None
+        resolved = None
+        finish = None
+        async with stream:  # closes the connection if we stop early or fail
+            async for chunk in stream:
+                resolved = chunk.model or resolved
+                if chunk.usage is not None:
+                    usage = chunk.usage
+                for choice in chunk.choices:
+                    if choice.index != 0:
+                        continue
+                    if choice.delta is not None and choice.delta.content:
+                        parts.append(choice.delta.content)
+                        on_delta(choice.delta.content)
+                    finish = choice.finish_reason or finish
+        if finish is None:
+            # Compatible servers all end a choice with a finish_reason; without one the stream
+            # was cut short (a proxy closing cleanly), and the text is incomplete.
+            raise remote.StreamCut(f"{self.model_string}: the stream ended early")
+        return Completion(
+            text="".join(parts),
+            usage=self._usage(usage, resolved),
+            resolved_model=resolved,
+            finish_reason=finish,
+        )
+
+    def _from_response(self, response: Any) -> Completion:
+        # With a non-JSON content type the SDK hands back the raw text instead of raising.
+        choices = getattr(response, "choices", None)
+        if not choices or getattr(choices[0], "message", None) is None:
+            raise remote.MalformedResponse(f"{self.model_string}: the server sent no completion")
+        choice = choices[0]
+        resolved = getattr(response, "model", None) or None
+        return Completion(
+            text=choice.message.content or "",
+            usage=self._usage(getattr(response, "usage", None), resolved),
+            resolved_model=resolved,
+            finish_reason=choice.finish_reason,
+        )
+
+    def _usage(self, usage: Any, resolved: str | None) -> Usage:
+        if usage is None:
+            return Usage()  # the server did not say; never guess
+        details = getattr(usage, "prompt_tokens_details", None)
+        cached = getattr(details, "cached_tokens", None) or 0
+        return Usage(
+            input_tokens=usage.prompt_tokens,
+            output_tokens=usage.completion_tokens,
+            cost_usd=remote.cost_usd(
+                resolved or self.name,
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                base_url=self.base_url,
+                cached_input_tokens=cached,
+            ),
+        )
+
+    def is_retryable(self, error: BaseException) -> bool:
+        by_status = remote.retryable_status(error)
+        if by_status is not None:
+            return by_status
+        if isinstance(error, openai.APIResponseValidationError | openai.APIConnectionError):
+            return True  # APITimeoutError is an APIConnectionError
+        if isinstance(error, openai.APIError):
+            # An error event in the middle of a stream: the server failed, the request did not.
+            return error.type != "invalid_request_error"
+        return remote.is_transient(error)
+
+    def retry_after(self, error: BaseException) -> float | None:
+        return remote.retry_after(error)
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "sdk": f"openai {openai.__version__}"}
+
+
+def create(
+    name: str,
+    *,
+    base_url: str | None = None,
+    credentials: Credentials,
+    timeout: float = DEFAULT_TIMEOUT,
+    **options: Any,
+) -> OpenAIModel:
+    if options:
+        raise ProviderError(
+            f"openai/{name}: unknown option(s) {', '.join(sorted(options))} (known: timeout)"
+        )
+    key = remote.require_key(
+        credentials, "openai", env_var="OPENAI_API_KEY", model=f"openai/{name}", base_url=base_url
+    )
+    return OpenAIModel(name, api_key=key, base_url=base_url, timeout=timeout)

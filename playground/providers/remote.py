@@ -1,0 +1,202 @@
+"""Plumbing shared by the providers that reach a model over HTTP through a vendor SDK.
+
+Keys, URLs that are safe to log, which failures are worth retrying, Retry-After, and one SDK
+client per event loop. The OpenAI and Anthropic modules differ only in how they shape requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import json
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx2
+
+from .base import ProviderError
+from .pricing import price_for
+
+if TYPE_CHECKING:
+    from . import Credentials
+
+T = TypeVar("T")
+
+PLACEHOLDER_KEY = "no-key-needed"
+"""Sent to servers that need no key (Ollama, vLLM, llama.cpp): the SDKs refuse an empty one."""
+
+RETRYABLE_STATUS = frozenset({408, 429})
+"""Besides every 5xx (529 is Anthropic's "overloaded")."""
+
+HOPELESS_CODES = frozenset(
+    {"insufficient_quota", "contract_spend_limit_reached", "enforced_spend_limit_reached"}
+)
+"""429s that mean "out of money", not "slow down": retrying cannot help."""
+
+
+class MalformedResponse(ProviderError):
+    """The server answered 200 but with something that is not a usable completion."""
+
+
+class StreamCut(ProviderError):
+    """The stream ended before the server said it was finished."""
+
+
+def require_key(
+    credentials: Credentials, provider: str, *, env_var: str, model: str, base_url: str | None
+) -> str:
+    """The key to send. A custom server (local or proxy) may need none, so it gets a placeholder;
+    the vendor's own API without a key is refused now, in one line, rather than at the first call.
+    """
+    key = credentials.key_for(provider)
+    if key:
+        return key
+    if base_url:
+        return PLACEHOLDER_KEY
+    raise ProviderError(
+        f"{model} needs an API key: set the {env_var} environment variable, add {env_var} to "
+        f".streamlit/secrets.toml, or paste it into the page's API key field"
+    )
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL without user:password@, query string or fragment: what provenance may record."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literals lose their brackets in .hostname
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def is_loopback(url: str | None) -> bool:
+    """Whether the URL names this machine (a model you serve yourself)."""
+    host = urlsplit(url).hostname if url else None
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cost_usd(
+    model: str,
+    input_tokens: int | None,
+    output_tokens: int | None,
+    *,
+    base_url: str | None,
+    cached_input_tokens: int = 0,
+) -> float | None:
+    """Cost from the pricing table; 0.0 for an unpriced model on this machine; else unknown."""
+    if input_tokens is None or output_tokens is None:
+        return None
+    price = price_for(model)
+    if price is not None:
+        return price.cost(input_tokens, output_tokens, cached_input_tokens=cached_input_tokens)
+    return 0.0 if is_loopback(base_url) else None
+
+
+def status_of(error: BaseException) -> int | None:
+    status = getattr(error, "status_code", None)
+    if status is None:
+        status = getattr(getattr(error, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def retryable_status(error: BaseException) -> bool | None:
+    """True/False for an error that carries an HTTP status, None when it carries none."""
+    status = status_of(error)
+    if status is None:
+        return None
+    if status == 429 and _error_code(error) in HOPELESS_CODES:
+        return False
+    return status in RETRYABLE_STATUS or status >= 500
+
+
+def _error_code(error: BaseException) -> str | None:
+    for attribute in ("code", "error_code"):
+        value = getattr(error, attribute, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    # httpx2 is what the SDKs use; plain httpx is checked too when something has loaded it
+    # (langchain integrations). A raw transport error escapes while iterating an Anthropic stream.
+    errors: list[type[BaseException]] = [
+        httpx2.TimeoutException,
+        httpx2.NetworkError,
+        httpx2.RemoteProtocolError,
+        ConnectionError,
+        TimeoutError,
+        json.JSONDecodeError,
+        MalformedResponse,
+        StreamCut,
+    ]
+    legacy = sys.modules.get("httpx")
+    if legacy is not None:
+        errors += [legacy.TimeoutException, legacy.NetworkError, legacy.RemoteProtocolError]
+    return tuple(errors)
+
+
+def is_transient(error: BaseException) -> bool:
+    """A dropped connection, a timeout, a cut stream or a garbled body: worth another try."""
+    return isinstance(error, _transport_errors())
+
+
+def retry_after(error: BaseException) -> float | None:
+    """Seconds asked for by ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    headers = getattr(getattr(error, "response", None), "headers", None)
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) * scale
+        except ValueError:
+            if name == "retry-after-ms":
+                continue
+            try:
+                seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+            except (TypeError, ValueError, IndexError, OverflowError):
+                continue
+        if seconds == seconds and seconds != float("inf"):  # not NaN, finite
+            return max(seconds, 0.0)
+    return None
+
+
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+_clients_lock = threading.Lock()
+
+
+def client_for_loop(key: Hashable, build: Callable[[], T]) -> T:
+    """One SDK client per (running event loop, key), reused across calls.
+
+    A client carries a connection pool bound to the loop that first used it; Streamlit runs each
+    action in a fresh loop, where a cached client fails with "Event loop is closed". A client per
+    call is correct but slow (new connections, several ms of setup). The entry goes away with its
+    loop.
+    """
+    loop = asyncio.get_running_loop()
+    with _clients_lock:
+        per_loop = _clients.setdefault(loop, {})
+        client = per_loop.get(key)
+        if client is None:
+            client = per_loop[key] = build()
+    return client

@@ -1,0 +1,100 @@
+"""Plain data the loopback servers share: faults, recorded requests, replies, and the text
+helpers that make token counts and stream deltas deterministic."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Responder = Callable[[dict[str, Any]], str]
+"""Request JSON → reply text."""
+
+Finish = Literal["end", "length", "stop_sequence"]
+
+NAMED_FAULTS = ("reset", "timeout", "cut", "truncate", "malformed", "stream_error")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure.
+
+    ``kind`` is an HTTP status ("429", "500", "503", "529", "400", ...) answered with the API's
+    error body, or: ``reset`` (socket closed with RST, no response), ``timeout`` (no answer for
+    ``hang`` seconds, then reset), ``cut`` (half the reply, then reset), ``truncate`` (half a
+    stream, then a clean end, as a proxy might), ``malformed`` (200 with broken JSON),
+    ``stream_error`` (a stream that reports a server error part-way, as Anthropic's does).
+    """
+
+    kind: str
+    retry_after: str | None = None
+    """Retry-After value for a status fault; None uses the server's ``retry_after``."""
+    retry_after_ms: str | None = None
+
+    @classmethod
+    def parse(cls, spec: str | Fault | None) -> Fault | None:
+        """``"429"``, ``"429:0.3"`` (Retry-After: 0.3), ``"429:ms=250"``, ``"cut"``; None or
+        ``"ok"`` mean no fault."""
+        if spec is None or isinstance(spec, Fault):
+            return spec
+        kind, _, arg = spec.partition(":")
+        if kind == "ok":
+            return None
+        if not (kind.isdigit() or kind in NAMED_FAULTS):
+            raise ValueError(f"unknown fault {spec!r}: an HTTP status or one of {NAMED_FAULTS}")
+        if arg.startswith("ms="):
+            return cls(kind, retry_after_ms=arg[3:])
+        return cls(kind, retry_after=arg or None)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A request as the server saw it; header names are lower-case."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: Any
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    finish: Finish
+    stop_sequence: str | None
+    input_tokens: int
+    output_tokens: int
+    model: str
+
+
+def words(text: str) -> int:
+    """The loopback servers' token count: whitespace-separated words."""
+    return len(text.split())
+
+
+def pieces(text: str) -> list[str]:
+    """Word-sized stream deltas that join back to exactly ``text``."""
+    return re.findall(r"\S+\s*|\s+", text)
+
+
+def text_of(content: Any) -> str:
+    """Text of a message content: a string or a list of content blocks."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(b.get("text", "") for b in content if isinstance(b, dict))
+    return ""
+
+
+def default_responder(request: dict[str, Any]) -> str:
+    """Deterministic: echoes the last user message."""
+    users = [m for m in request.get("messages", []) if m.get("role") == "user"]
+    return f"Echo: {text_of(users[-1]['content']) if users else ''}"
+
+
+def sse(data: Any, event: str | None = None) -> bytes:
+    head = f"event: {event}\n" if event else ""
+    body = data if isinstance(data, str) else json.dumps(data)
+    return f"{head}data: {body}\n\n".encode()

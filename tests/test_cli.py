@@ -1,0 +1,177 @@
+"""The `playground` command end to end: run prints the id then a summary, export writes the
+documented schema, bad input is one line with exit 2, keys never reach the store or export."""
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from playground.cli import cli
+from playground.records import Record
+
+SECRET = "sk-test-SECRET-0123456789abcdef"
+
+
+def write_experiment(path, roles: str, dataset="builtin:reading", extra=""):
+    path.write_text(
+        f"""
+name = "cli-test"
+protocol = "debate"
+dataset = "{dataset}"
+limit = 2
+seed = 3
+tags = ["t1"]
+{extra}
+[options]
+rounds = 2
+swap_positions = true
+{roles}
+"""
+    )
+    return path
+
+
+def judge_or_debater(request_json) -> str:
+    text = json.dumps(request_json)
+    if "fair judge" in text:
+        return "Answer: B\nConfidence: 70"
+    return "My answer is supported by the text."
+
+
+def run_cli(db, *args):
+    return CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+
+
+def check_run(tmp_path, db, experiment, expected_records=4):
+    result = run_cli(db, "run", str(experiment))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    run_id = lines[0]
+    assert re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{6}", run_id)
+    assert any(
+        line.startswith("transcripts: 4   verdicts: 4 ok, 0 unparseable, 0 error") for line in lines
+    )
+    out = tmp_path / "out.jsonl"
+    result = run_cli(db, "export", "--format", "jsonl", "--out", str(out), "--run", run_id)
+    assert result.exit_code == 0, result.output
+    records = [Record.model_validate_json(line) for line in out.read_text().splitlines()]
+    assert len(records) == expected_records
+    for r in records:
+        assert r.run_id == run_id
+        assert r.verdict.status == "ok"
+        assert r.verdict.choice == r.assignment.display_order[1]  # judge said B
+        assert r.is_correct == (r.verdict.choice == r.correct)
+        assert [t.role for t in r.turns] == ["debater_a", "debater_b"] * 2 + ["judge"]
+        assert all(t.input_tokens and t.output_tokens for t in r.turns)
+    assert sum(r.assignment.swapped for r in records) == 2
+    assert SECRET not in out.read_text()
+    assert SECRET.encode() not in db.read_bytes()
+    return records
+
+
+def test_run_and_export_against_openai_compatible_server(tmp_path, openai_server, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    openai_server.responder = judge_or_debater
+    exp = write_experiment(
+        tmp_path / "exp.toml",
+        f"""
+[roles.debater]
+model = "openai/test-debater"
+base_url = "{openai_server.base_url}"
+max_tokens = 40
+[roles.judge]
+model = "openai/test-judge"
+base_url = "{openai_server.base_url}"
+temperature = 0
+""",
+    )
+    records = check_run(tmp_path, tmp_path / "log.db", exp)
+    judge = records[0].provenance.roles["judge"]
+    assert judge.model == "openai/test-judge"
+    assert judge.base_url == openai_server.base_url
+    assert judge.params == {"temperature": 0.0}
+    assert records[0].turns[-1].resolved_model == "test-judge"
+    # the key went over HTTP and nowhere else
+    assert any(SECRET in str(r.headers) for r in openai_server.requests)
+
+
+def test_run_and_export_against_anthropic_compatible_server(
+    tmp_path, anthropic_server, monkeypatch
+):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
+    anthropic_server.responder = judge_or_debater
+    exp = write_experiment(
+        tmp_path / "exp.toml",
+        f"""
+[roles.debater]
+model = "anthropic/claude-test"
+base_url = "{anthropic_server.base_url}"
+max_tokens = 40
+[roles.judge]
+model = "anthropic/claude-test"
+base_url = "{anthropic_server.base_url}"
+""",
+    )
+    records = check_run(tmp_path, tmp_path / "log.db", exp)
+    assert records[0].provenance.roles["debater_a"].params == {"max_tokens": 40}
+
+
+def test_runs_lists_what_was_logged(tmp_path, openai_server):
+    openai_server.responder = judge_or_debater
+    db = tmp_path / "log.db"
+    assert "no runs yet" in run_cli(db, "runs").output
+    exp = write_experiment(
+        tmp_path / "e.toml",
+        f'[roles.debater]\nmodel = "openai/m"\nbase_url = "{openai_server.base_url}"\n'
+        f'[roles.judge]\nmodel = "openai/m"\nbase_url = "{openai_server.base_url}"\n',
+    )
+    run_id = run_cli(db, "run", str(exp)).stdout.splitlines()[0]
+    listing = run_cli(db, "runs").output
+    assert run_id in listing and "cli-test" in listing and "4/0/0" in listing
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '[roles.debater]\nmodel = "local/smollm2"\ntemprature = 1\n[roles.judge]\nmodel = "local/smollm2"\n',
+            "roles.debater.temprature: unknown key",
+        ),
+        (
+            '[roles.debater]\nmodel = "nope/x"\n[roles.judge]\nmodel = "local/smollm2"\n',
+            "unknown provider 'nope'",
+        ),
+        (
+            '[roles.debater]\nmodel = "openai/gpt-4o-mini"\n[roles.judge]\nmodel = "local/smollm2"\n',
+            "OPENAI_API_KEY",
+        ),
+    ],
+)
+def test_bad_settings_exit_2_with_one_line(tmp_path, monkeypatch, body, message):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    exp = write_experiment(tmp_path / "bad.toml", body)
+    result = run_cli(tmp_path / "log.db", "run", str(exp))
+    assert result.exit_code == 2
+    error_lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(error_lines) == 1 and message in error_lines[0]
+
+
+def test_bad_dataset_exit_2(tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": "a", "question": "q", "answers": ["x"], "correct": 0}\n')
+    exp = write_experiment(
+        tmp_path / "e.toml",
+        '[roles.debater]\nmodel = "local/smollm2"\n[roles.judge]\nmodel = "local/smollm2"\n',
+        dataset=str(data),
+    )
+    result = run_cli(tmp_path / "log.db", "run", str(exp))
+    assert result.exit_code == 2
+    assert "d.jsonl line 1" in result.output
+
+
+def test_export_unknown_run(tmp_path):
+    result = run_cli(tmp_path / "log.db", "export", "--out", str(tmp_path / "x"), "--run", "nope")
+    assert result.exit_code == 2
+    assert "no run 'nope'" in result.output

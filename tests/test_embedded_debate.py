@@ -1,0 +1,43 @@
+"""A real debate on the embedded model (SmolLM2 in-process): no key, no server, no mock."""
+
+import asyncio
+
+import pytest
+from click.testing import CliRunner
+
+from playground.cli import cli
+from playground.experiments import load_experiment, run_experiment
+
+pytestmark = [pytest.mark.embedded, pytest.mark.slow]
+
+
+def test_real_debate_on_the_embedded_model(store, tmp_path):
+    experiment = load_experiment("examples/debate-local.toml")
+    experiment.limit = 1
+    experiment.options = {"rounds": 1, "swap_positions": False}
+    summary = asyncio.run(run_experiment(experiment, store))
+    assert summary.info.status == "done"
+    [record] = store.iter_records(summary.info.id)
+    assert [t.role for t in record.turns] == ["debater_a", "debater_b", "judge"]
+    for turn in record.turns:
+        assert turn.error is None
+        assert turn.content.strip(), f"{turn.role} said nothing"
+        assert turn.model == "local/smollm2"
+        assert turn.cost_usd == 0.0
+        assert turn.output_tokens and turn.output_tokens > 0
+    # the tiny model may or may not follow the format; either way the verdict is honest
+    assert record.verdict.status in ("ok", "unparseable")
+    assert record.verdict.raw == record.turns[-1].content
+    if record.verdict.status == "unparseable":
+        assert record.is_correct is None
+    else:
+        assert record.is_correct == (record.verdict.choice == record.correct)
+
+
+def test_cli_run_on_the_embedded_model(tmp_path):
+    db = tmp_path / "log.db"
+    result = CliRunner().invoke(
+        cli, ["--db", str(db), "run", "examples/debate-local.toml", "--limit", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "transcripts: 2" in result.output  # one item, both positions
