@@ -111,6 +111,7 @@ class Model(ABC):
     def check_config(self, config: GenerateConfig) -> None:
         """Raise `ProviderError` for parameters this model cannot honour, before any call is
         made: a parameter silently dropped would be recorded as if it had been applied."""
+        return None
 
     def is_retryable(self, error: BaseException) -> bool:
         """Whether a failed call is worth retrying (rate limit, server error, timeout, dropped link)."""
