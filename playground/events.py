@@ -14,6 +14,16 @@ from .records import Assignment, Item, Provenance, Turn, Verdict
 
 
 @dataclass(frozen=True)
+class RunStarted:
+    """A run (or a resumed run) is about to execute ``total`` transcripts; ``skipped`` more were
+    already complete when it was resumed."""
+
+    run_id: str
+    total: int
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
 class TranscriptStarted:
     run_id: str
     transcript_id: str
@@ -73,7 +83,8 @@ class TranscriptFinished:
 
 
 Event = (
-    TranscriptStarted
+    RunStarted
+    | TranscriptStarted
     | TurnStarted
     | TextDelta
     | TurnRestarted

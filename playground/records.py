@@ -8,6 +8,7 @@ exported `Record` is one verdict with everything needed to trace it.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -65,6 +66,7 @@ class Turn(_Record):
     cost_usd: float | None = None
     error: str | None = Field(None, description="Why the call failed; content is then empty.")
     retries: int = Field(0, description="Failed attempts before this result.")
+    cached: bool = Field(False, description="Answered from the response cache, not the model.")
     meta: dict[str, Any] = Field(default_factory=dict, description="Protocol-specific extras.")
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -106,6 +108,43 @@ class Provenance(_Record):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class RunOrigin(_Record):
+    """The run a record belongs to, as the log holds it (the `runs` table row)."""
+
+    name: str
+    status: str = Field(description="running, done, interrupted or failed.")
+    source: str = Field(description="cli, page, library or import.")
+    tags: list[str] = Field(default_factory=list)
+    dataset: str | None = None
+    config: dict[str, Any] = Field(
+        default_factory=dict, description="The resolved experiment and its provenance."
+    )
+    playground_version: str
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
+class TranscriptOrigin(_Record):
+    """The transcript's stored state and the parts of its item a `Record` does not repeat."""
+
+    status: str = Field(description="running, done or error.")
+    error: str | None = None
+    parent_id: str | None = None
+    passage: str | None = None
+    item_meta: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
+class Origin(_Record):
+    """Where in the log a record comes from: filled by the store, so that an export imported
+    into another store recreates the run, transcript and verdict rows exactly."""
+
+    run: RunOrigin
+    transcript: TranscriptOrigin
+    verdict_created_at: datetime
+
+
 class Record(_Record):
     """One exported line: a verdict with its transcript and provenance."""
 
@@ -122,6 +161,17 @@ class Record(_Record):
     verdict: Verdict
     is_correct: bool | None = Field(description="None unless the verdict status is ok.")
     provenance: Provenance
+    origin: Origin | None = Field(
+        None,
+        description="Run, transcript state and timestamps as stored (None if not from a store).",
+    )
+
+
+def plan_key(item_id: str, assignment: Assignment | dict[str, Any]) -> tuple[str, str]:
+    """What identifies one transcript of a run across a resume: its item and its assignment."""
+    if isinstance(assignment, Assignment):
+        assignment = assignment.model_dump(mode="json")
+    return item_id, json.dumps(assignment, sort_keys=True)
 
 
 def score(verdict: Verdict, correct: int) -> bool | None:

@@ -49,7 +49,7 @@ def test_options_are_validated_by_the_protocol():
         (
             {"nmae": "x"},
             "nmae: unknown key (allowed: name, protocol, dataset, limit, items, seed, "
-            "tags, concurrency, options, roles)",
+            "tags, concurrency, cache, limits, options, roles)",
         ),
         ({"protocol": "duel"}, "protocol: unknown protocol 'duel' (allowed: debate)"),
         ({"limit": 0}, "limit: input should be greater than or equal to 1 (got 0)"),

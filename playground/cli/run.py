@@ -1,4 +1,5 @@
-"""``playground run``: run an experiment file, printing the run id first, then a summary."""
+"""``playground run``: run an experiment file (or resume a run), printing the run id first,
+live progress on stderr, then a summary."""
 
 from __future__ import annotations
 
@@ -8,54 +9,45 @@ import sys
 import click
 
 from ..datasets import DatasetError
-from ..events import Event, TranscriptFinished, TranscriptStarted, VerdictReached
 from ..experiments import ExperimentError, load_experiment, run_experiment
 from ..prompts import PromptError
 from ..providers import Credentials, ProviderError
+from .progress import Progress
 
 SETUP_ERRORS = (ExperimentError, DatasetError, PromptError, ProviderError)
 
 
-class Progress:
-    """One stderr line per finished transcript, so a long run shows it is alive."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, str] = {}
-        self.done = 0
-
-    def __call__(self, event: Event) -> None:
-        match event:
-            case TranscriptStarted():
-                suffix = " (swapped)" if event.assignment.swapped else ""
-                self.items[event.transcript_id] = event.item.id + suffix
-            case VerdictReached():
-                v = event.verdict
-                mark = {True: "correct", False: "wrong", None: v.reason or ""}[event.is_correct]
-                click.echo(
-                    f"  {self.items.get(event.transcript_id, '?')}: {v.status} {mark}", err=True
-                )
-            case TranscriptFinished():
-                self.done += 1
-
-
 @click.command()
-@click.argument("experiment", type=click.Path(dir_okay=False))
+@click.argument("experiment", type=click.Path(dir_okay=False), required=False)
+@click.option("--resume", "resume", metavar="RUN_ID", help="Continue an interrupted or killed run.")
 @click.option(
     "--concurrency", type=click.IntRange(1, 512), help="Transcripts at once (overrides the file)."
 )
 @click.option(
     "--limit", type=click.IntRange(1), help="Only the first N items (overrides the file)."
 )
+@click.option(
+    "--no-cache", is_flag=True, help="Call the models even when the cache has the answer."
+)
 @click.pass_obj
-def run(obj, experiment: str, concurrency: int | None, limit: int | None) -> None:
-    """Run EXPERIMENT (a TOML file) and log every turn and verdict."""
+def run(
+    obj,
+    experiment: str | None,
+    resume: str | None,
+    concurrency: int | None,
+    limit: int | None,
+    no_cache: bool,
+) -> None:
+    """Run EXPERIMENT (a TOML file) and log every turn and verdict, or --resume RUN_ID."""
+    if bool(experiment) == bool(resume):
+        raise click.UsageError("give an EXPERIMENT file or --resume RUN_ID (one of the two)")
+    if resume and limit:
+        raise click.UsageError("--limit cannot change a resumed run")
     try:
-        exp = load_experiment(experiment)
-        if concurrency:
-            exp.concurrency = concurrency
-        if limit:
-            exp.limit = limit
         store = obj.store()
+        exp = load_experiment(experiment) if experiment else None
+        if exp is not None and limit:
+            exp.limit = limit
         coro = run_experiment(
             exp,
             store,
@@ -63,15 +55,26 @@ def run(obj, experiment: str, concurrency: int | None, limit: int | None) -> Non
             sink=Progress(),
             source="cli",
             on_start=lambda run_id: click.echo(run_id),
+            resume=resume,
+            **_overrides(concurrency, no_cache),
         )
         summary = asyncio.run(coro)
     except SETUP_ERRORS as exc:
         raise click.UsageError(str(exc)) from None
     except KeyboardInterrupt:
-        click.echo("interrupted: completed transcripts are kept in the store", err=True)
+        click.echo("interrupted: completed transcripts are kept; continue with --resume", err=True)
         sys.exit(130)
     for line in summary.lines():
         click.echo(line)
     counts = summary.info.verdicts
     if counts.get("error") and not (counts.get("ok") or counts.get("unparseable")):
         sys.exit(1)  # nothing but errors: let scripts notice
+
+
+def _overrides(concurrency: int | None, no_cache: bool) -> dict:
+    overrides: dict = {}
+    if concurrency:
+        overrides["concurrency"] = concurrency
+    if no_cache:
+        overrides["cache"] = False
+    return overrides

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..protocols import PROTOCOLS, Protocol, get_protocol
 from ..providers import GenerateConfig
+from ..providers.limits import Limits
 
 
 class ExperimentError(ValueError):
@@ -51,6 +52,14 @@ class Experiment(BaseModel):
     seed: int = Field(0, description="Seeds assignments, generated datasets and sampling.")
     tags: list[str] = Field(default_factory=list)
     concurrency: int = Field(4, ge=1, le=512, description="Transcripts run at once.")
+    cache: bool = Field(
+        True, description="Answer a call from the response cache when an identical one was made."
+    )
+    limits: dict[str, Limits] = Field(
+        default_factory=dict,
+        description="Per provider (openai, anthropic, ...) or per model string: calls in "
+        "flight and starts per minute.",
+    )
     options: dict[str, Any] = Field(default_factory=dict)
     roles: dict[str, RoleConfig] = Field(default_factory=dict)
 
@@ -108,6 +117,8 @@ def _first_error(exc: ValidationError, model: type[BaseModel], prefix: str = "")
         fields = model.model_fields
         if loc and loc[0] == "roles" and len(loc) == 3:
             fields = RoleConfig.model_fields
+        elif loc and loc[0] == "limits" and len(loc) == 3:
+            fields = Limits.model_fields
         return f"{key}: unknown key (allowed: {', '.join(fields)})"
     if error["type"] == "missing":
         return f"{key}: required key is missing"

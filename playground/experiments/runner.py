@@ -1,4 +1,5 @@
-"""Running an experiment: items × assignments as transcripts, concurrently, recorded as they go."""
+"""Running an experiment: items × assignments as transcripts, concurrently, recorded as they go,
+resumable after an interruption or a crash."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from datetime import datetime
 
 from .. import __version__, package_versions
 from ..datasets import load_dataset
-from ..events import Sink, fan_out
+from ..events import RunStarted, Sink, fan_out
 from ..prompts import get_prompt
 from ..protocols import Protocol, Seat, TranscriptContext
 from ..providers import Credentials, Model, ProviderError, RetryPolicy, get_model
-from ..records import Item, Provenance
+from ..providers.limits import Limiter
+from ..records import Item, Provenance, plan_key
 from ..store import RunInfo, Store
+from ..store.cache import ResponseCache
 from .config import Experiment, ExperimentError
 
 
@@ -50,8 +53,13 @@ def build_seats(
     credentials: Credentials,
     models: dict[str, Model] | None = None,
 ) -> dict[str, Seat]:
-    """Resolve each seat's model, generation parameters and prompt template."""
+    """Resolve each seat's model, generation parameters, prompt template and provider limiter.
+
+    A ``[limits.X]`` table applies to seats whose model string is X or whose provider is X;
+    seats under the same table share one limiter.
+    """
     protocol = experiment.protocol_class()
+    limiters: dict[str, Limiter] = {}
     seats = {}
     for role, config in experiment.resolved_roles().items():
         model = (models or {}).get(role) or get_model(
@@ -63,7 +71,13 @@ def build_seats(
         except ProviderError as exc:
             raise ExperimentError(f"roles.{role}: {exc}") from None
         prompt = get_prompt(config.prompt or protocol.prompts[role])
-        seats[role] = Seat(role=role, model=model, config=generate, prompt=prompt)
+        limit_key = next(
+            (k for k in (model.model_string, model.provider) if k in experiment.limits), None
+        )
+        limiter = None
+        if limit_key is not None:
+            limiter = limiters.setdefault(limit_key, Limiter(experiment.limits[limit_key]))
+        seats[role] = Seat(role=role, model=model, config=generate, prompt=prompt, limiter=limiter)
     return seats
 
 
@@ -78,8 +92,18 @@ def select_items(experiment: Experiment) -> list[Item]:
     return items[: experiment.limit] if experiment.limit else items
 
 
+def load_run_experiment(store: Store, run_id: str) -> Experiment:
+    """The experiment a stored run was started with, to resume it."""
+    info = store.get_run(run_id)
+    if info is None:
+        raise ExperimentError(f"--resume: no run {run_id!r} in {store!r}")
+    if info.status == "done":
+        raise ExperimentError(f"--resume: run {run_id} is already done")
+    return Experiment.model_validate(info.config["experiment"]).check()
+
+
 async def run_experiment(
-    experiment: Experiment,
+    experiment: Experiment | None,
     store: Store,
     *,
     credentials: Credentials | None = None,
@@ -88,24 +112,37 @@ async def run_experiment(
     retry: RetryPolicy | None = None,
     source: str = "library",
     on_start: Callable[[str], None] | None = None,
+    resume: str | None = None,
+    concurrency: int | None = None,
+    cache: bool | None = None,
 ) -> RunSummary:
     """Run every item of an experiment and record it in ``store``; return the summary.
 
+    ``resume`` continues a stored run that was interrupted or killed: transcripts that reached a
+    verdict are kept and not redone; unfinished ones are run again (their partial turns stay,
+    marked ``abandoned``, and produce no record). ``experiment`` is then None: the run's own
+    stored experiment is used.
+
     ``sink`` sees every event after the store has recorded it (the page streams from it).
     ``on_start`` is called with the run id as soon as the run is recorded.
+    ``concurrency`` and ``cache`` override the experiment's own settings.
     ``models`` replaces the model of a role, for library users with their own `Model` objects.
     Cancelling (Ctrl-C) marks the run ``interrupted``; what completed stays recorded.
     """
     started = time.perf_counter()
     credentials = credentials or Credentials()
+    if resume:
+        experiment = load_run_experiment(store, resume)
+    if experiment is None:
+        raise ExperimentError("nothing to run: give an experiment or a run id to resume")
+    overrides = {"concurrency": concurrency, "cache": cache}
+    experiment = experiment.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     experiment.check()
     protocol_cls = experiment.protocol_class()
     options = experiment.protocol_options()
     protocol: Protocol = protocol_cls(options)
     items = select_items(experiment)
     seats = build_seats(experiment, credentials, models)
-
-    run_id = new_run_id()
     provenance = Provenance(
         roles={role: seat.provenance() for role, seat in seats.items()},
         options=options.model_dump(mode="json"),
@@ -114,33 +151,40 @@ async def run_experiment(
         playground_version=__version__,
         packages=package_versions(),
     )
-    store.create_run(
-        run_id,
-        name=experiment.name,
-        protocol=experiment.protocol,
-        dataset=experiment.dataset,
-        config={
-            "experiment": experiment.model_dump(mode="json", exclude_none=True),
-            "provenance": provenance.model_dump(mode="json"),
-            "items": len(items),
-        },
-        tags=experiment.tags,
-        version=__version__,
-        source=source,
-    )
+
+    done: set[tuple[str, str]] = set()
+    if resume:
+        run_id = resume
+        done = store.reopen_run(run_id)
+    else:
+        run_id = new_run_id()
+        store.create_run(
+            run_id,
+            name=experiment.name,
+            protocol=experiment.protocol,
+            dataset=experiment.dataset,
+            config={
+                "experiment": experiment.model_dump(mode="json", exclude_none=True),
+                "provenance": provenance.model_dump(mode="json"),
+                "items": len(items),
+            },
+            tags=experiment.tags,
+            version=__version__,
+            source=source,
+        )
     if on_start:
         on_start(run_id)
     emit = fan_out([store.record, sink])
-    limit = asyncio.Semaphore(experiment.concurrency)
-
-    async def run_one(item: Item, ctx: TranscriptContext) -> None:
-        async with limit:
-            await protocol.run_transcript(ctx)
+    cache = ResponseCache(store) if experiment.cache else None
 
     contexts = []
+    skipped = 0
     for item in items:
         rng = random.Random(f"{experiment.seed}:{item.id}")
         for assignment in protocol.assignments(item, rng):
+            if plan_key(item.id, assignment) in done:
+                skipped += 1
+                continue
             contexts.append(
                 TranscriptContext(
                     run_id=run_id,
@@ -151,13 +195,21 @@ async def run_experiment(
                     provenance=provenance,
                     retry=retry or RetryPolicy(),
                     redact=credentials.redact,
+                    cache=cache,
                 )
             )
+    emit(RunStarted(run_id, total=len(contexts), skipped=skipped))
+    limit = asyncio.Semaphore(experiment.concurrency)
+
+    async def run_one(ctx: TranscriptContext) -> None:
+        async with limit:
+            await protocol.run_transcript(ctx)
+
     status = "failed"
     try:
         async with asyncio.TaskGroup() as group:
             for ctx in contexts:
-                group.create_task(run_one(ctx.item, ctx))
+                group.create_task(run_one(ctx))
         status = "done"
     except asyncio.CancelledError:
         status = "interrupted"

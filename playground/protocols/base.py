@@ -8,7 +8,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 
@@ -23,8 +23,12 @@ from ..events import (
     VerdictReached,
 )
 from ..prompts import PromptTemplate
-from ..providers import GenerateConfig, Message, Model, RetryPolicy, generate_with_retry
+from ..providers import Completion, GenerateConfig, Message, Model, RetryPolicy, generate_with_retry
+from ..providers.limits import Limiter
 from ..records import Assignment, Item, Provenance, RoleProvenance, Turn, Verdict, score
+
+if TYPE_CHECKING:
+    from ..store.cache import ResponseCache
 
 
 def new_id() -> str:
@@ -45,6 +49,8 @@ class Seat:
     model: Model
     config: GenerateConfig = field(default_factory=GenerateConfig)
     prompt: PromptTemplate | None = None
+    limiter: Limiter | None = None
+    """Shared with every seat on the same provider in a run."""
 
     def provenance(self, resolved_model: str | None = None) -> RoleProvenance:
         described = self.model.describe()
@@ -79,6 +85,7 @@ class TranscriptContext:
     provenance: Provenance
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     redact: Callable[[str], str] = lambda s: s
+    cache: ResponseCache | None = None
     transcript_id: str = field(default_factory=new_id)
     turns: list[Turn] = field(default_factory=list)
     _next_index: int = 0
@@ -123,15 +130,12 @@ class TranscriptContext:
             "params": seat.config.params(),
             "meta": meta or {},
         }
+
+        def on_delta(text: str) -> None:
+            self.emit(TextDelta(tid, index, text))
+
         try:
-            completion = await generate_with_retry(
-                seat.model,
-                messages,
-                seat.config,
-                on_delta=lambda text: self.emit(TextDelta(tid, index, text)),
-                on_retry=on_retry,
-                policy=self.retry,
-            )
+            completion, cached = await self._complete(seat, messages, on_delta, on_retry)
         except Exception as exc:
             turn = Turn(**common, error=one_line(exc, self.redact), retries=retries)
             self._record(turn)
@@ -145,9 +149,38 @@ class TranscriptContext:
             latency_ms=round_ms(completion.latency_ms),
             cost_usd=completion.usage.cost_usd,
             retries=retries,
+            cached=cached,
         )
         self._record(turn)
         return turn
+
+    async def _complete(
+        self,
+        seat: Seat,
+        messages: list[Message],
+        on_delta: Callable[[str], None],
+        on_retry: Callable[[BaseException, int, float], None],
+    ) -> tuple[Completion, bool]:
+        """The completion and whether it came from the cache; a miss is retried, limited by
+        the seat's provider limiter, and cached once it succeeds."""
+        key, completion = (
+            self.cache.lookup(seat.model, messages, seat.config) if self.cache else ("", None)
+        )
+        if completion is not None:
+            on_delta(completion.text)
+            return completion, True
+        completion = await generate_with_retry(
+            seat.model,
+            messages,
+            seat.config,
+            on_delta=on_delta,
+            on_retry=on_retry,
+            policy=self.retry,
+            limiter=seat.limiter,
+        )
+        if self.cache:
+            self.cache.put(key, seat.model, completion)
+        return completion, False
 
     def _record(self, turn: Turn) -> None:
         self.turns.append(turn)

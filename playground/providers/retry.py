@@ -14,6 +14,7 @@ from tenacity import (
 )
 
 from .base import Completion, GenerateConfig, Message, Model, OnDelta
+from .limits import Limiter
 
 OnRetry = Callable[[BaseException, int, float], None]
 """Called before a retry with the error, the attempt that failed (1-based) and the wait in seconds."""
@@ -50,11 +51,12 @@ async def generate_with_retry(
     on_delta: OnDelta | None = None,
     on_retry: OnRetry | None = None,
     policy: RetryPolicy | None = None,
+    limiter: Limiter | None = None,
 ) -> Completion:
     """Call ``model.generate``, retrying what the model calls retryable, honouring Retry-After.
 
     A stream that fails mid-way is retried from the start; ``on_retry`` tells the caller to throw
-    away the partial text it has shown.
+    away the partial text it has shown. Each attempt, retries included, waits for ``limiter``.
     """
     policy = policy or RetryPolicy()
     wait = _wait_for(model, policy)
@@ -74,5 +76,8 @@ async def generate_with_retry(
     )
     async for attempt in retrying:
         with attempt:
-            return await model.generate(messages, config, on_delta=on_delta)
+            if limiter is None:
+                return await model.generate(messages, config, on_delta=on_delta)
+            async with limiter:
+                return await model.generate(messages, config, on_delta=on_delta)
     raise AssertionError("unreachable: tenacity re-raises the last error")

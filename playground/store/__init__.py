@@ -18,7 +18,7 @@ from ..events import (
     TurnCompleted,
     VerdictReached,
 )
-from ..records import utcnow
+from ..records import plan_key, utcnow
 from .migrations import migrate
 from .views import RunInfo, TranscriptView, build_records, build_transcripts, run_info
 
@@ -67,11 +67,14 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         migrate(self.engine)
         self.metadata = sa.MetaData()
-        self.metadata.reflect(self.engine, only=["runs", "transcripts", "turns", "verdicts"])
+        self.metadata.reflect(
+            self.engine, only=["runs", "transcripts", "turns", "verdicts", "response_cache"]
+        )
         self.runs = self.metadata.tables["runs"]
         self.transcripts = self.metadata.tables["transcripts"]
         self.turns = self.metadata.tables["turns"]
         self.verdicts = self.metadata.tables["verdicts"]
+        self.response_cache = self.metadata.tables["response_cache"]
 
     def __repr__(self) -> str:
         return f"<Store {self.url.render_as_string(hide_password=True)}>"
@@ -115,6 +118,28 @@ class Store:
             .where(self.runs.c.id == run_id)
             .values(status=status, finished_at=utcnow())
         )
+
+    def reopen_run(self, run_id: str) -> set[tuple[str, str]]:
+        """Prepare a run to be resumed: mark transcripts that never reached a verdict
+        ``abandoned`` (their turns stay; they produce no record) and return the plan keys
+        (`records.plan_key`) of those that did, which are not to be run again."""
+        tr, v = self.transcripts, self.verdicts
+        has_verdict = sa.exists().where(v.c.transcript_id == tr.c.id)
+        with self.engine.begin() as conn:
+            finished = conn.execute(
+                sa.select(tr.c.item_id, tr.c.assignment).where(tr.c.run_id == run_id, has_verdict)
+            ).all()
+            conn.execute(
+                tr.update()
+                .where(tr.c.run_id == run_id, ~has_verdict)
+                .values(status="abandoned", finished_at=utcnow())
+            )
+            conn.execute(
+                self.runs.update()
+                .where(self.runs.c.id == run_id)
+                .values(status="running", finished_at=None)
+            )
+        return {plan_key(row.item_id, row.assignment) for row in finished}
 
     def record(self, event: Event) -> None:
         """Persist what an event says, if anything; this is the store's `Sink`."""

@@ -88,7 +88,23 @@ def m001_initial(conn: Connection) -> None:
     md.create_all(conn)
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+def m002_response_cache(conn: Connection) -> None:
+    """A cache of model responses keyed on everything that determines a call, and a flag on
+    each turn saying whether it was answered from that cache."""
+    conn.execute(sa.text("ALTER TABLE turns ADD COLUMN cached BOOLEAN NOT NULL DEFAULT FALSE"))
+    md = sa.MetaData()
+    sa.Table(
+        "response_cache",
+        md,
+        sa.Column("key", sa.String(64), primary_key=True),  # sha256 of the call's determinants
+        sa.Column("model", sa.Text, nullable=False),
+        sa.Column("response", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_response_cache]
 
 _applied = sa.Table(
     "schema_migrations",

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..records import Assignment, Item, Provenance, Record, Turn, Verdict
+from ..records import (
+    Assignment,
+    Item,
+    Origin,
+    Provenance,
+    Record,
+    RunOrigin,
+    TranscriptOrigin,
+    Turn,
+    Verdict,
+)
 
 if TYPE_CHECKING:
     from . import Store
@@ -117,6 +127,7 @@ def _turn(row: Any) -> Turn:
         cost_usd=row.cost_usd,
         error=row.error,
         retries=row.retries,
+        cached=row.cached,
         meta=row.meta,
         created_at=aware(row.created_at),
     )
@@ -134,12 +145,14 @@ def _verdict(row: Any) -> Verdict:
     )
 
 
-def _load(store: Store, conn: Connection, run_id: str | None) -> tuple[list[Any], dict, dict]:
+def _load(
+    store: Store, conn: Connection, run_id: str | None
+) -> tuple[list[Any], dict[str, list[Turn]], dict[str, list[Any]]]:
     tr, tu, v = store.transcripts, store.turns, store.verdicts
     query = sa.select(tr).order_by(tr.c.created_at, tr.c.id)
     if run_id is not None:
         query = query.where(tr.c.run_id == run_id)
-    transcripts = conn.execute(query).all()
+    transcripts = list(conn.execute(query).all())
     ids = [t.id for t in transcripts]
     turns: dict[str, list[Turn]] = defaultdict(list)
     verdicts: dict[str, list[Any]] = defaultdict(list)
@@ -178,11 +191,37 @@ def build_transcripts(store: Store, conn: Connection, run_id: str) -> list[Trans
 
 
 def build_records(store: Store, conn: Connection, run_id: str | None) -> Iterator[Record]:
-    protocols = dict(conn.execute(sa.select(store.runs.c.id, store.runs.c.protocol)).all())
+    runs_query = sa.select(store.runs)
+    if run_id is not None:
+        runs_query = runs_query.where(store.runs.c.id == run_id)
+    runs = {r.id: r for r in conn.execute(runs_query)}
     transcripts, turns, verdicts = _load(store, conn, run_id)
+    run_origins = {
+        r.id: RunOrigin(
+            name=r.name,
+            status=r.status,
+            source=r.source,
+            tags=r.tags,
+            dataset=r.dataset,
+            config=r.config,
+            playground_version=r.playground_version,
+            created_at=aware(r.created_at),
+            finished_at=aware(r.finished_at),
+        )
+        for r in runs.values()
+    }
     for t in transcripts:
         item = Item.model_validate(t.item)
         assignment = Assignment.model_validate(t.assignment)
+        transcript_origin = TranscriptOrigin(
+            status=t.status,
+            error=t.error,
+            parent_id=t.parent_id,
+            passage=item.passage,
+            item_meta=item.meta,
+            created_at=aware(t.created_at),
+            finished_at=aware(t.finished_at),
+        )
         rows = verdicts[t.id]
         verdict_turns = {r.turn_idx for r in rows if r.turn_idx is not None}
         for row in rows:
@@ -195,7 +234,7 @@ def build_records(store: Store, conn: Connection, run_id: str | None) -> Iterato
                 transcript_id=t.id,
                 verdict_id=row.id,
                 item_id=t.item_id,
-                protocol=protocols[t.run_id],
+                protocol=runs[t.run_id].protocol,
                 question=item.question,
                 answers=item.answers,
                 correct=item.correct,
@@ -204,4 +243,9 @@ def build_records(store: Store, conn: Connection, run_id: str | None) -> Iterato
                 verdict=_verdict(row),
                 is_correct=row.is_correct,
                 provenance=Provenance.model_validate(row.provenance),
+                origin=Origin(
+                    run=run_origins[t.run_id],
+                    transcript=transcript_origin,
+                    verdict_created_at=aware(row.created_at),
+                ),
             )

@@ -71,6 +71,8 @@ class LoopbackServer(ABC):
         """Keep every request in ``requests``; a long benchmark may switch it off."""
         self.verbose = verbose
         self.requests: list[Recorded] = []
+        self.injected: list[str] = []
+        """Kinds of the faults injected so far, in order."""
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -184,11 +186,14 @@ class LoopbackServer(ABC):
 
     def _next_fault(self) -> Fault | None:
         with self._lock:
+            fault = None
             if self.faults:
-                return Fault.parse(self.faults.pop(0))
-            if self.fault_rate and self._rng.random() < self.fault_rate:
-                return Fault.parse(self._rng.choice(self.fault_kinds))
-        return None
+                fault = Fault.parse(self.faults.pop(0))
+            elif self.fault_rate and self._rng.random() < self.fault_rate:
+                fault = Fault.parse(self._rng.choice(self.fault_kinds))
+            if fault is not None:
+                self.injected.append(fault.kind)
+        return fault
 
     def _pause(self, seconds: float) -> None:
         if seconds > 0:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Responder = Callable[[dict[str, Any]], str]
@@ -57,6 +58,8 @@ class Recorded:
     path: str
     headers: dict[str, str]
     json: Any
+    received_at: float = field(default_factory=time.monotonic)
+    """When the request arrived (time.monotonic), to check pacing and concurrency."""
 
 
 @dataclass(frozen=True)

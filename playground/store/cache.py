@@ -1,0 +1,91 @@
+"""The response cache: a model call answered once is answered again from the store.
+
+The key covers everything that determines a call: provider, model, endpoint, every generation
+parameter (seed included) and the exact messages. Re-running an identical experiment with the
+cache on makes no model calls; turns answered from it are marked ``cached``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from ..providers import Completion, GenerateConfig, Message, Model, Usage
+from ..records import utcnow
+
+if TYPE_CHECKING:
+    from . import Store
+
+
+def cache_key(model: Model, messages: Sequence[Message], config: GenerateConfig) -> str:
+    described = model.describe()  # never holds a key; the endpoint without credentials
+    payload = {
+        "model": model.model_string,
+        "base_url": described.get("base_url"),
+        "params": config.params(),
+        "messages": [[m.role, m.content] for m in messages],
+    }
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ResponseCache:
+    """Cached completions in the store's ``response_cache`` table."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.table = store.response_cache
+
+    def lookup(
+        self, model: Model, messages: Sequence[Message], config: GenerateConfig
+    ) -> tuple[str, Completion | None]:
+        """The call's key and its cached completion, if there is one. A cached completion
+        costs nothing now: its cost is 0 and its latency 0; token counts are the original's."""
+        key = cache_key(model, messages, config)
+        completion = self.get(key)
+        if completion is not None:
+            completion.usage.cost_usd = 0.0
+        return key, completion
+
+    def get(self, key: str) -> Completion | None:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(self.table.c.response).where(self.table.c.key == key)
+            ).first()
+        if row is None:
+            return None
+        data = row.response
+        return Completion(
+            text=data["text"],
+            usage=Usage(
+                input_tokens=data.get("input_tokens"),
+                output_tokens=data.get("output_tokens"),
+                cost_usd=data.get("cost_usd"),
+            ),
+            latency_ms=0.0,
+            resolved_model=data.get("resolved_model"),
+            finish_reason=data.get("finish_reason"),
+        )
+
+    def put(self, key: str, model: Model, completion: Completion) -> None:
+        response = {
+            "text": completion.text,
+            "input_tokens": completion.usage.input_tokens,
+            "output_tokens": completion.usage.output_tokens,
+            "cost_usd": completion.usage.cost_usd,
+            "resolved_model": completion.resolved_model,
+            "finish_reason": completion.finish_reason,
+        }
+        try:
+            with self.store.engine.begin() as conn:
+                conn.execute(
+                    self.table.insert().values(
+                        key=key, model=model.model_string, response=response, created_at=utcnow()
+                    )
+                )
+        except sa.exc.IntegrityError:
+            pass  # the same call finished twice at once: the first answer is kept
