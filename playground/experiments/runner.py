@@ -115,6 +115,7 @@ async def run_experiment(
     resume: str | None = None,
     concurrency: int | None = None,
     cache: bool | None = None,
+    stream: bool = False,
 ) -> RunSummary:
     """Run every item of an experiment and record it in ``store``; return the summary.
 
@@ -123,7 +124,8 @@ async def run_experiment(
     marked ``abandoned``, and produce no record). ``experiment`` is then None: the run's own
     stored experiment is used.
 
-    ``sink`` sees every event after the store has recorded it (the page streams from it).
+    ``sink`` sees every event after the store has recorded it; with ``stream`` it also gets
+    each reply's text as it arrives (`TextDelta`), which is how the page streams.
     ``on_start`` is called with the run id as soon as the run is recorded.
     ``concurrency`` and ``cache`` override the experiment's own settings.
     ``models`` replaces the model of a role, for library users with their own `Model` objects.
@@ -196,6 +198,7 @@ async def run_experiment(
                     retry=retry or RetryPolicy(),
                     redact=credentials.redact,
                     cache=cache,
+                    stream=stream,
                 )
             )
     emit(RunStarted(run_id, total=len(contexts), skipped=skipped))

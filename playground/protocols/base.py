@@ -86,6 +86,9 @@ class TranscriptContext:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     redact: Callable[[str], str] = lambda s: s
     cache: ResponseCache | None = None
+    stream: bool = False
+    """Stream replies as `TextDelta` events; off in batch runs, where nobody reads them and
+    SDK stream parsing costs CPU per chunk."""
     transcript_id: str = field(default_factory=new_id)
     turns: list[Turn] = field(default_factory=list)
     _next_index: int = 0
@@ -167,13 +170,14 @@ class TranscriptContext:
             self.cache.lookup(seat.model, messages, seat.config) if self.cache else ("", None)
         )
         if completion is not None:
-            on_delta(completion.text)
+            if self.stream:
+                on_delta(completion.text)
             return completion, True
         completion = await generate_with_retry(
             seat.model,
             messages,
             seat.config,
-            on_delta=on_delta,
+            on_delta=on_delta if self.stream else None,
             on_retry=on_retry,
             policy=self.retry,
             limiter=seat.limiter,

@@ -83,9 +83,13 @@ class ResponseCache:
         try:
             with self.store.engine.begin() as conn:
                 conn.execute(
-                    self.table.insert().values(
-                        key=key, model=model.model_string, response=response, created_at=utcnow()
-                    )
+                    self.table.insert(),
+                    {
+                        "key": key,
+                        "model": model.model_string,
+                        "response": response,
+                        "created_at": utcnow(),
+                    },
                 )
         except sa.exc.IntegrityError:
             pass  # the same call finished twice at once: the first answer is kept

@@ -73,6 +73,8 @@ class LoopbackServer(ABC):
         self.requests: list[Recorded] = []
         self.injected: list[str] = []
         """Kinds of the faults injected so far, in order."""
+        self.received = 0
+        """Requests received, counted even when ``record`` is off (``GET /_loopback/stats``)."""
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -169,8 +171,12 @@ class LoopbackServer(ABC):
         except ValueError:
             handler.send_json(400, self.error_body(400, "request body is not JSON"))
             return
-        if self.record:
-            with self._lock:
+        if path.endswith("/_loopback/stats"):  # for benchmarks whose server runs in another process
+            handler.send_json(200, {"received": self.received, "injected": self.injected})
+            return
+        with self._lock:
+            self.received += 1
+            if self.record:
                 self.requests.append(Recorded(handler.command, path, headers, body))
         if self.api_key and self.api_key not in (
             headers.get("x-api-key"),
@@ -256,6 +262,7 @@ def main(server_class: type[LoopbackServer], argv: Sequence[str] | None = None) 
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--api-key", default=None, help="require this key")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--no-record", action="store_true", help="keep no request bodies")
     args = parser.parse_args(argv)
     server = server_class(
         port=args.port,
@@ -265,6 +272,7 @@ def main(server_class: type[LoopbackServer], argv: Sequence[str] | None = None) 
         seed=args.seed,
         api_key=args.api_key,
         verbose=args.verbose,
+        record=not args.no_record,
     )
     with server:
         print(f"{server_class.__name__} on {server.base_url} (Ctrl-C to stop)", flush=True)
