@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["loopback.fixtures"]
+pytest_plugins = ["loopback.fixtures", "pg"]
 
 
 @pytest.fixture

@@ -45,6 +45,32 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
+    # Timestamps come back in the session's time zone: UTC, as SQLite's do, whatever the
+    # server's default.
+    with dbapi_conn.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    dbapi_conn.commit()
+
+
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {k: _no_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_no_nul(v) for v in value)
+    return value
+
+
+def _postgres_text(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+) -> tuple[str, Any]:
+    # PostgreSQL text cannot hold U+0000, which SQLite stores and a model may emit: it is
+    # stored as U+FFFD rather than failing the write (JSON columns escape it and keep it).
+    return statement, _no_nul(parameters)
+
+
 class Store:
     """A database holding the log. Opening it applies any pending migration."""
 
@@ -62,9 +88,15 @@ class Store:
         kwargs: dict[str, Any] = {}
         if self.url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            # a server restart or an idle timeout leaves dead connections in the pool
+            kwargs["pool_pre_ping"] = True
         self.engine = sa.create_engine(self.url, **kwargs)
         if self.url.get_backend_name() == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif self.url.get_backend_name() == "postgresql":
+            sa.event.listen(self.engine, "connect", _postgres_session)
+            sa.event.listen(self.engine, "before_cursor_execute", _postgres_text, retval=True)
         migrate(self.engine)
         self.metadata = sa.MetaData()
         self.metadata.reflect(
@@ -79,9 +111,11 @@ class Store:
     def __repr__(self) -> str:
         return f"<Store {self.url.render_as_string(hide_password=True)}>"
 
-    def _write(self, statement: sa.Executable) -> None:
+    def _write(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> None:
+        # one short transaction per event: a crash loses at most the calls in flight. Rows go
+        # in as parameters of a plain insert(), whose compiled form SQLAlchemy caches.
         with self.engine.begin() as conn:
-            conn.execute(statement)
+            conn.execute(statement, params)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -146,7 +180,8 @@ class Store:
         match event:
             case TranscriptStarted():
                 self._write(
-                    self.transcripts.insert().values(
+                    self.transcripts.insert(),
+                    dict(
                         id=event.transcript_id,
                         run_id=event.run_id,
                         item_id=event.item.id,
@@ -155,21 +190,18 @@ class Store:
                         status="running",
                         parent_id=event.parent_id,
                         created_at=utcnow(),
-                    )
+                    ),
                 )
             case TurnCompleted(turn=turn):
                 row = turn.model_dump(mode="json", exclude={"index", "created_at"})
-                self._write(
-                    self.turns.insert().values(
-                        transcript_id=event.transcript_id,
-                        idx=turn.index,
-                        created_at=turn.created_at,
-                        **row,
-                    )
+                row.update(
+                    transcript_id=event.transcript_id, idx=turn.index, created_at=turn.created_at
                 )
+                self._write(self.turns.insert(), row)
             case VerdictReached(verdict=verdict):
                 self._write(
-                    self.verdicts.insert().values(
+                    self.verdicts.insert(),
+                    dict(
                         id=event.verdict_id,
                         transcript_id=event.transcript_id,
                         run_id=event.run_id,
@@ -183,7 +215,7 @@ class Store:
                         is_correct=event.is_correct,
                         provenance=event.provenance.model_dump(mode="json"),
                         created_at=utcnow(),
-                    )
+                    ),
                 )
             case TranscriptFinished():
                 self._write(

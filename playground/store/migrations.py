@@ -3,7 +3,8 @@ itself when opened. Never edit a released migration; add the next one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -115,16 +116,39 @@ _applied = sa.Table(
 
 
 def migrate(engine: sa.Engine) -> list[str]:
-    """Apply every migration not yet recorded, each in its own transaction; return their names."""
-    _applied.metadata.create_all(engine)
-    done: list[str] = []
-    with engine.connect() as conn:
-        applied = set(conn.scalars(sa.select(_applied.c.name)))
-    for migration in MIGRATIONS:
-        if migration.__name__ in applied:
-            continue
-        with engine.begin() as conn:
-            migration(conn)
-            conn.execute(_applied.insert().values(name=migration.__name__, applied_at=utcnow()))
-        done.append(migration.__name__)
-    return done
+    """Apply every migration not yet recorded, each in its own transaction; return their names.
+
+    On PostgreSQL one process at a time does this: another opening the same database at that
+    moment waits, then finds nothing left to do."""
+    with _one_migrator(engine):
+        _applied.metadata.create_all(engine)
+        done: list[str] = []
+        with engine.connect() as conn:
+            applied = set(conn.scalars(sa.select(_applied.c.name)))
+        for migration in MIGRATIONS:
+            if migration.__name__ in applied:
+                continue
+            with engine.begin() as conn:
+                migration(conn)
+                conn.execute(_applied.insert().values(name=migration.__name__, applied_at=utcnow()))
+            done.append(migration.__name__)
+        return done
+
+
+# Any fixed number, the same in every process; PostgreSQL advisory locks are per database.
+_MIGRATION_LOCK = 7_100_001
+
+
+@contextmanager
+def _one_migrator(engine: sa.Engine) -> Iterator[None]:
+    """Hold PostgreSQL's advisory lock for migrations (on its own connection, released even if
+    a migration fails, and by the server if the process dies); elsewhere do nothing."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.select(sa.func.pg_advisory_lock(_MIGRATION_LOCK)))
+        try:
+            yield
+        finally:
+            conn.execute(sa.select(sa.func.pg_advisory_unlock(_MIGRATION_LOCK)))
