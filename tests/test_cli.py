@@ -71,18 +71,19 @@ def check_run(tmp_path, db, experiment, expected_records=4):
 
 
 def test_run_and_export_against_openai_compatible_server(tmp_path, openai_server, monkeypatch):
+    # the standard pairing: OPENAI_BASE_URL names the server, OPENAI_API_KEY its key
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    openai_server.api_key = SECRET  # refuses calls without it
     openai_server.responder = judge_or_debater
     exp = write_experiment(
         tmp_path / "exp.toml",
-        f"""
+        """
 [roles.debater]
 model = "openai/test-debater"
-base_url = "{openai_server.base_url}"
 max_tokens = 40
 [roles.judge]
 model = "openai/test-judge"
-base_url = "{openai_server.base_url}"
 temperature = 0
 """,
     )
@@ -99,7 +100,8 @@ temperature = 0
 def test_run_and_export_against_anthropic_compatible_server(
     tmp_path, anthropic_server, monkeypatch
 ):
-    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
+    monkeypatch.setenv("ANTHROPIC_KEY_FOR_PROXY", SECRET)  # a server's own key, named by the role
+    anthropic_server.api_key = SECRET
     anthropic_server.responder = judge_or_debater
     exp = write_experiment(
         tmp_path / "exp.toml",
@@ -108,9 +110,11 @@ def test_run_and_export_against_anthropic_compatible_server(
 model = "anthropic/claude-test"
 base_url = "{anthropic_server.base_url}"
 max_tokens = 40
+init = {{ api_key_env = "ANTHROPIC_KEY_FOR_PROXY" }}
 [roles.judge]
 model = "anthropic/claude-test"
 base_url = "{anthropic_server.base_url}"
+init = {{ api_key_env = "ANTHROPIC_KEY_FOR_PROXY" }}
 """,
     )
     records = check_run(tmp_path, tmp_path / "log.db", exp)

@@ -29,7 +29,8 @@ ASK = [
 
 
 def model(server, name="claude-haiku-4-5", key=KEY):
-    credentials = Credentials({"anthropic": key} if key else {})
+    # a key for this server itself: a vendor key alone is not sent to other servers
+    credentials = Credentials({server.base_url: key} if key else {})
     return get_model(f"anthropic/{name}", base_url=server.base_url, credentials=credentials)
 
 

@@ -27,7 +27,8 @@ ASK = [
 
 
 def model(server, name="gpt-4o-mini", key=KEY, **options):
-    credentials = Credentials({"openai": key} if key else {})
+    # a key for this server itself: a vendor key alone is not sent to other servers
+    credentials = Credentials({server.base_url: key} if key else {})
     return get_model(f"openai/{name}", base_url=server.base_url, credentials=credentials, **options)
 
 
@@ -143,6 +144,7 @@ def test_local_server_needs_no_key(openai_server, monkeypatch):
 
 def test_environment_key_is_used(openai_server, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment-123")
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)  # the standard pairing
     asyncio.run(model(openai_server, key=None).generate(ASK))
     assert (
         openai_server.requests[0].headers["authorization"] == "Bearer sk-from-the-environment-123"

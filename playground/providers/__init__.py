@@ -64,7 +64,20 @@ class Credentials:
 
     api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
 
-    def key_for(self, provider: str) -> str | None:
+    def key_for(self, provider: str, base_url: str | None = None) -> str | None:
+        """The key to send to ``base_url`` (the vendor's API when None).
+
+        A vendor's key (``OPENAI_API_KEY`` …, from any source) goes only to the vendor's own API
+        or to the server its standard ``*_BASE_URL`` variable names: pointing one seat at some
+        other OpenAI-compatible server must not hand that server your OpenAI key. Other
+        servers get a key only when one was given for that base URL itself.
+        """
+        if base_url:
+            own = self.api_keys.get(base_url.rstrip("/"))
+            if own:
+                return own
+            if not trusted_endpoint(provider, base_url):
+                return None
         key = self.api_keys.get(provider)
         if key:
             return key
@@ -80,16 +93,30 @@ class Credentials:
 
     @classmethod
     def from_sources(cls, *sources: Mapping[str, Any] | None) -> Credentials:
-        """Merge key sources, earlier ones winning. Each maps a provider prefix or an env-var
-        name (``OPENAI_API_KEY``) to a key; empty values are ignored."""
+        """Merge key sources, earlier ones winning. Each maps a provider prefix, an env-var
+        name (``OPENAI_API_KEY``) or a server's base URL to a key; empty values are ignored."""
         merged: dict[str, str] = {}
         by_env = {v: k for k, v in ENV_KEYS.items()}
         for source in sources:
             for name, value in (source or {}).items():
-                provider = by_env.get(name, name)
+                provider = by_env.get(name, name).rstrip("/")  # a base URL keys its own server
                 if isinstance(value, str) and value.strip() and provider not in merged:
                     merged[provider] = value.strip()
         return cls(merged)
+
+
+VENDOR_HOSTS = {"openai": "api.openai.com", "anthropic": "api.anthropic.com"}
+
+
+def trusted_endpoint(provider: str, base_url: str) -> bool:
+    """Whether a vendor's key may be sent to ``base_url``: its own API host, or the URL its
+    standard ``*_BASE_URL`` environment variable names."""
+    from urllib.parse import urlsplit
+
+    if urlsplit(base_url).hostname == VENDOR_HOSTS.get(provider):
+        return True
+    paired = os.environ.get(ENV_BASE_URLS.get(provider, ""), "")
+    return bool(paired) and paired.rstrip("/") == base_url.rstrip("/")
 
 
 def split_model_string(model: str) -> tuple[str, str]:

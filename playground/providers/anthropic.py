@@ -146,11 +146,12 @@ def create(
     base_url: str | None = None,
     credentials: Credentials,
     timeout: float = DEFAULT_TIMEOUT,
+    api_key_env: str | None = None,
     **options: Any,
 ) -> AnthropicModel:
     if options:
         raise ProviderError(
-            f"anthropic/{name}: unknown option(s) {', '.join(sorted(options))} (known: timeout)"
+            f"anthropic/{name}: unknown option(s) {', '.join(sorted(options))} (known: timeout, api_key_env)"
         )
     key = remote.require_key(
         credentials,
@@ -158,5 +159,6 @@ def create(
         env_var="ANTHROPIC_API_KEY",
         model=f"anthropic/{name}",
         base_url=base_url,
+        api_key_env=api_key_env,
     )
     return AnthropicModel(name, api_key=key, base_url=base_url, timeout=timeout)

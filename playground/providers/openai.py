@@ -163,13 +163,19 @@ def create(
     base_url: str | None = None,
     credentials: Credentials,
     timeout: float = DEFAULT_TIMEOUT,
+    api_key_env: str | None = None,
     **options: Any,
 ) -> OpenAIModel:
     if options:
         raise ProviderError(
-            f"openai/{name}: unknown option(s) {', '.join(sorted(options))} (known: timeout)"
+            f"openai/{name}: unknown option(s) {', '.join(sorted(options))} (known: timeout, api_key_env)"
         )
     key = remote.require_key(
-        credentials, "openai", env_var="OPENAI_API_KEY", model=f"openai/{name}", base_url=base_url
+        credentials,
+        "openai",
+        env_var="OPENAI_API_KEY",
+        model=f"openai/{name}",
+        base_url=base_url,
+        api_key_env=api_key_env,
     )
     return OpenAIModel(name, api_key=key, base_url=base_url, timeout=timeout)

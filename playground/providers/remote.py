@@ -10,6 +10,7 @@ import asyncio
 import email.utils
 import ipaddress
 import json
+import os
 import sys
 import threading
 import time
@@ -49,12 +50,25 @@ class StreamCut(ProviderError):
 
 
 def require_key(
-    credentials: Credentials, provider: str, *, env_var: str, model: str, base_url: str | None
+    credentials: Credentials,
+    provider: str,
+    *,
+    env_var: str,
+    model: str,
+    base_url: str | None,
+    api_key_env: str | None = None,
 ) -> str:
-    """The key to send. A custom server (local or proxy) may need none, so it gets a placeholder;
-    the vendor's own API without a key is refused now, in one line, rather than at the first call.
+    """The key to send. ``api_key_env`` names an environment variable holding this server's key
+    (for a hosted OpenAI-compatible service). Otherwise `Credentials.key_for` decides: a custom
+    server (local or proxy) without a key of its own gets a placeholder; the vendor's own API
+    without a key is refused now, in one line, rather than at the first call.
     """
-    key = credentials.key_for(provider)
+    if api_key_env:
+        key = os.environ.get(api_key_env)
+        if not key:
+            raise ProviderError(f"{model}: api_key_env names {api_key_env}, which is not set")
+        return key
+    key = credentials.key_for(provider, base_url)
     if key:
         return key
     if base_url:

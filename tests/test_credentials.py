@@ -1,0 +1,59 @@
+"""Which key goes where: a vendor key only to the vendor or its paired *_BASE_URL server;
+other servers only get a key given for them; keys are scrubbed from anything logged."""
+
+import pytest
+
+from playground.providers import Credentials, ProviderError, get_model
+from playground.providers.remote import PLACEHOLDER_KEY, require_key
+
+OTHER = "http://127.0.0.1:9/v1"
+
+
+def test_vendor_key_goes_to_the_vendor_and_its_paired_base_url(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env-key-123456")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://10.1.2.3:8000/v1")
+    creds = Credentials()
+    assert creds.key_for("openai") == "sk-env-key-123456"
+    assert creds.key_for("openai", "https://api.openai.com/v1") == "sk-env-key-123456"
+    assert creds.key_for("openai", "http://10.1.2.3:8000/v1/") == "sk-env-key-123456"
+    assert creds.key_for("openai", OTHER) is None  # some other server never sees it
+
+
+def test_other_servers_get_only_their_own_key(monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    typed = Credentials.from_sources({"openai": "sk-typed-abcdefgh", OTHER + "/": "srv-key"})
+    assert typed.key_for("openai", OTHER) == "srv-key"
+    assert typed.key_for("openai", "http://127.0.0.1:10/v1") is None
+    model = get_model("openai/m", base_url="http://127.0.0.1:10/v1", credentials=typed)
+    assert model._api_key.get_secret_value() == PLACEHOLDER_KEY
+
+
+def test_api_key_env_names_a_servers_key(monkeypatch):
+    monkeypatch.setenv("TOGETHER_KEY", "tk-123456789")
+    key = require_key(
+        Credentials(),
+        "openai",
+        env_var="OPENAI_API_KEY",
+        model="openai/x",
+        base_url=OTHER,
+        api_key_env="TOGETHER_KEY",
+    )
+    assert key == "tk-123456789"
+    with pytest.raises(ProviderError, match="api_key_env names MISSING_KEY, which is not set"):
+        require_key(
+            Credentials(),
+            "openai",
+            env_var="OPENAI_API_KEY",
+            model="openai/x",
+            base_url=OTHER,
+            api_key_env="MISSING_KEY",
+        )
+
+
+def test_redact_removes_known_keys_and_key_shapes(monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "plain-secret-value-42")
+    creds = Credentials({"openai": "sk-proj-abcdefghij"})
+    text = creds.redact(
+        "bad key sk-proj-abcdefghij, also plain-secret-value-42 and sk-other12345678"
+    )
+    assert text == "bad key [redacted], also [redacted] and [redacted]"
