@@ -15,8 +15,10 @@ from playground.records import Record
 def debater(messages, config):
     system = messages[0].content
     name = re.search(r"You are Debater (\w)", system).group(1)
-    claim = re.search(r"You argue that the answer is: (.*)", system).group(1)
-    rnd = re.search(r"This is round (\d+)", messages[-1].content).group(1)
+    claim = re.search(r'argue that the answer to the question below is "(.*?)", not', system).group(
+        1
+    )
+    rnd = re.search(r"this is round (\d+) of", system).group(1)
     return f"[{name}{rnd}] {claim} is right."
 
 
@@ -52,11 +54,11 @@ def test_simultaneous_rounds_hide_this_rounds_speech(store, tiny_dataset):
     assert summary.info.status == "done"
     a_calls = models["debater_a"].calls
     # round 1 of the first transcript: nobody has spoken yet
-    assert "(no arguments yet)" in a_calls[0][-1].content
-    b_round1 = models["debater_b"].calls[0][-1].content
+    assert "(no arguments yet)" in a_calls[0][0].content
+    b_round1 = models["debater_b"].calls[0][0].content
     assert "[A1]" not in b_round1
     # round 2 sees both round-1 speeches, and neither round-2 speech
-    a_round2 = a_calls[1][-1].content
+    a_round2 = a_calls[1][0].content
     assert "[A1]" in a_round2 and "[B1]" in a_round2 and "[B2]" not in a_round2
     # the judge sees every speech but not the passage
     judge_prompt = "\n".join(m.content for m in models["judge"].calls[0])
@@ -121,7 +123,7 @@ def test_failed_debater_ends_in_error_verdict_and_the_run_goes_on(store, tiny_da
 
     def flaky(messages, config):
         calls["n"] += 1
-        if "How many boats" in messages[0].content:
+        if "How many boats" in messages[-1].content:
             raise ProviderError("refused: sk-abcdefghijklmnop is not valid")
         return debater(messages, config)
 

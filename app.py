@@ -1,0 +1,24 @@
+"""Streamlit entry point of the oversight playground: page setup and navigation.
+
+Started by ``playground app`` (``streamlit run app.py``); each page is a short script that
+reads its widgets, calls the `playground` library and renders what it returns.
+"""
+
+import streamlit as st
+
+from pages.widgets import through_app
+
+st.set_page_config(
+    page_title="Oversight playground",
+    page_icon=":material/balance:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+page = st.navigation(
+    [
+        st.Page("pages/debate.py", title="Debate", icon=":material/forum:", default=True),
+        st.Page("pages/runs.py", title="Runs", icon=":material/table_rows:"),
+    ]
+)
+with through_app():
+    page.run()

@@ -1,0 +1,164 @@
+"""Runs page: every logged run with its verdict counts and accuracy; open one to read its
+transcripts, verdicts and provenance, and download its JSONL export."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from pages.widgets import (
+    fmt_cost,
+    fmt_int,
+    fmt_pct,
+    get_store,
+    render_item,
+    render_transcript,
+    require_app,
+)
+from playground.export import write_jsonl
+from playground.records import Verdict
+from playground.store import RunInfo, Store, TranscriptView
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
+
+
+def runs_table(runs: list[RunInfo]) -> None:
+    rows = [
+        {
+            "Run": r.id,
+            "Name": r.name,
+            "Protocol": r.protocol,
+            "Status": r.status,
+            "Transcripts": r.transcripts,
+            "OK": r.verdicts.get("ok", 0),
+            "Unparseable": r.verdicts.get("unparseable", 0),
+            "Error": r.verdicts.get("error", 0),
+            "Accuracy": None if r.accuracy is None else 100 * r.accuracy,
+            "Tokens": r.input_tokens + r.output_tokens,
+            "Cost": r.cost_usd,
+            "Source": r.source,
+            "Created": r.created_at,
+        }
+        for r in runs
+    ]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "OK": st.column_config.NumberColumn("OK", help="Verdicts that parsed"),
+            "Accuracy": st.column_config.NumberColumn(
+                "Accuracy", format="%.1f%%", help="Correct / OK verdicts"
+            ),
+            "Tokens": st.column_config.NumberColumn("Tokens", format="localized"),
+            "Cost": st.column_config.NumberColumn("Cost", format="$%.4f"),
+            "Created": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm:ss"),
+        },
+    )
+
+
+def run_header(store: Store, info: RunInfo) -> None:
+    st.subheader(info.name)
+    facts = [
+        f"`{info.id}`",
+        info.protocol,
+        info.dataset or "no dataset",
+        f"from the {info.source}",
+        info.status,
+        f"created {when(info.created_at)}",
+        f"finished {when(info.finished_at)}",
+        f"playground {info.playground_version}",
+    ]
+    st.caption(" · ".join(facts + [f"tag `{t}`" for t in info.tags]))
+    ok, bad, err = (info.verdicts.get(s, 0) for s in ("ok", "unparseable", "error"))
+    cells = st.columns(7)
+    cells[0].metric("Transcripts", fmt_int(info.transcripts))
+    cells[1].metric("OK verdicts", fmt_int(ok))
+    cells[2].metric("Unparseable", fmt_int(bad))
+    cells[3].metric("Errors", fmt_int(err))
+    cells[4].metric("Accuracy", fmt_pct(info.accuracy), help=f"{info.correct} correct of {ok} ok")
+    tokens = f"{fmt_int(info.input_tokens)} in, {fmt_int(info.output_tokens)} out"
+    cells[5].metric("Tokens", fmt_int(info.input_tokens + info.output_tokens), help=tokens)
+    cells[6].metric("Cost", fmt_cost(info.cost_usd))
+    export = io.StringIO()
+    count = write_jsonl(store, export, info.id)
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    with left.expander("Configuration and provenance (JSON)"):
+        st.json(info.config, expanded=2)
+    right.download_button(
+        f"Export JSONL ({count} verdict{'' if count == 1 else 's'})",
+        export.getvalue(),
+        file_name=f"{info.id}.jsonl",
+        mime="application/jsonl",
+        icon=":material/download:",
+        width="stretch",
+    )
+
+
+def verdict_summary(verdict: Verdict, is_correct: bool | None) -> str:
+    """A few words for tables and labels: correct, wrong, unparseable or error."""
+    if verdict.status != "ok":
+        return verdict.status
+    return "correct" if is_correct else "wrong"
+
+
+def transcript_label(number: int, view: TranscriptView) -> str:
+    outcome = ", ".join(verdict_summary(v, c) for _, v, c in view.verdicts) or view.status
+    swapped = " · swapped" if view.assignment.swapped else ""
+    return f"{number} · {view.item.id}{swapped} · {outcome}"
+
+
+def transcripts(store: Store, info: RunInfo) -> None:
+    views = store.transcripts_of(info.id)
+    st.subheader(f"Transcripts ({len(views)})")
+    if not views:
+        st.caption("This run has no transcripts.")
+        return
+    labels = [transcript_label(n, v) for n, v in enumerate(views, 1)]
+    chosen = 0
+    if len(views) > 1:
+        chosen = st.selectbox(
+            "Open transcript",
+            range(len(views)),
+            format_func=labels.__getitem__,
+            key=f"transcript.{info.id}",
+        )
+    view = views[chosen]
+    rounds = info.config.get("provenance", {}).get("options", {}).get("rounds")
+    with st.container(border=True):
+        st.markdown(f"**Transcript {labels[chosen]}**")
+        render_item(view.item, reveal=True)
+    render_transcript(view, rounds)
+
+
+require_app()
+st.title("Runs")
+st.caption(
+    "Every run in the store, from the Debate page or the command line. Accuracy counts ok "
+    "verdicts only: unparseable and error verdicts are counted apart, never as wrong."
+)
+store = get_store()
+runs = store.list_runs()
+if not runs:
+    st.info("No runs yet: run a debate on the Debate page, or `playground run experiment.toml`.")
+    st.page_link("pages/debate.py", label="Go to the Debate page", icon=":material/forum:")
+    st.stop()
+
+runs_table(runs)
+by_id = {r.id: r for r in runs}
+wanted = st.query_params.get("run")
+run_id = st.selectbox(
+    "Open run",
+    list(by_id),
+    index=list(by_id).index(wanted) if wanted in by_id else 0,
+    format_func=lambda i: f"{i} · {by_id[i].name} · {by_id[i].status}",
+)
+st.query_params["run"] = run_id
+st.divider()
+run_header(store, by_id[run_id])
+transcripts(store, by_id[run_id])
