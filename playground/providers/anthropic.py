@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anthropic
-from pydantic import SecretStr
 
 from . import remote
-from .base import Completion, GenerateConfig, Message, Model, OnDelta, ProviderError, Usage
-
-if TYPE_CHECKING:
-    from . import Credentials
-
-DEFAULT_TIMEOUT = 120.0
-"""Seconds per attempt. The SDK's default (10 min) would hide a hung server for too long."""
+from .base import Completion, GenerateConfig, Message, OnDelta, ProviderError, Usage
 
 DEFAULT_MAX_TOKENS = 1024
 """The API requires max_tokens; used when the configuration leaves it unset."""
@@ -26,36 +19,13 @@ UNSUPPORTED = ("temperature", "top_p")
 """API version 2026-10-21, which anthropic SDK 2.x speaks, refuses sampling parameters."""
 
 
-class AnthropicModel(Model):
+class AnthropicModel(remote.RemoteModel):
     """A Claude model. System messages become the ``system`` field; ``seed`` is not sent."""
 
     provider = "anthropic"
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        api_key: str,
-        base_url: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        # The public base_url is redacted; the full one stays private with the key.
-        super().__init__(name, base_url=remote.safe_url(base_url))
-        self._endpoint = SecretStr(base_url or "")
-        self._api_key = SecretStr(api_key)
-        self.timeout = timeout
-
-    def _client(self) -> anthropic.AsyncAnthropic:
-        key = ("anthropic", self._endpoint, self._api_key, self.timeout)
-        return remote.client_for_loop(
-            key,
-            lambda: anthropic.AsyncAnthropic(
-                api_key=self._api_key.get_secret_value(),
-                base_url=self._endpoint.get_secret_value() or None,
-                max_retries=0,  # retries live in providers.retry, nowhere else
-                timeout=self.timeout,
-            ),
-        )
+    client_class = anthropic.AsyncAnthropic
+    env_var = "ANTHROPIC_API_KEY"
+    sdk_version = anthropic.__version__
 
     def check_config(self, config: GenerateConfig) -> None:
         refused = [name for name in UNSUPPORTED if getattr(config, name) is not None]
@@ -133,32 +103,5 @@ class AnthropicModel(Model):
             return True  # APITimeoutError is an APIConnectionError
         return remote.is_transient(error)
 
-    def retry_after(self, error: BaseException) -> float | None:
-        return remote.retry_after(error)
 
-    def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "sdk": f"anthropic {anthropic.__version__}"}
-
-
-def create(
-    name: str,
-    *,
-    base_url: str | None = None,
-    credentials: Credentials,
-    timeout: float = DEFAULT_TIMEOUT,
-    api_key_env: str | None = None,
-    **options: Any,
-) -> AnthropicModel:
-    if options:
-        raise ProviderError(
-            f"anthropic/{name}: unknown option(s) {', '.join(sorted(options))} (known: timeout, api_key_env)"
-        )
-    key = remote.require_key(
-        credentials,
-        "anthropic",
-        env_var="ANTHROPIC_API_KEY",
-        model=f"anthropic/{name}",
-        base_url=base_url,
-        api_key_env=api_key_env,
-    )
-    return AnthropicModel(name, api_key=key, base_url=base_url, timeout=timeout)
+create = AnthropicModel.create

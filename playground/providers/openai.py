@@ -3,52 +3,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import openai
-from pydantic import SecretStr
 
 from . import remote
-from .base import Completion, GenerateConfig, Message, Model, OnDelta, ProviderError, Usage
-
-if TYPE_CHECKING:
-    from . import Credentials
-
-DEFAULT_TIMEOUT = 120.0
-"""Seconds per attempt. The SDK's default (10 min) would hide a hung server for too long."""
+from .base import Completion, GenerateConfig, Message, OnDelta, Usage
 
 
-class OpenAIModel(Model):
+class OpenAIModel(remote.RemoteModel):
     """A chat model behind an OpenAI-compatible ``/chat/completions`` endpoint."""
 
     provider = "openai"
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        api_key: str,
-        base_url: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        # Only the redacted URL is public; the full one (a proxy may need its query or
-        # user:password) stays private with the key, so neither reaches repr, logs or provenance.
-        super().__init__(name, base_url=remote.safe_url(base_url))
-        self._endpoint = SecretStr(base_url or "")
-        self._api_key = SecretStr(api_key)
-        self.timeout = timeout
-
-    def _client(self) -> openai.AsyncOpenAI:
-        key = ("openai", self._endpoint, self._api_key, self.timeout)
-        return remote.client_for_loop(
-            key,
-            lambda: openai.AsyncOpenAI(
-                api_key=self._api_key.get_secret_value(),
-                base_url=self._endpoint.get_secret_value() or None,
-                max_retries=0,  # retries live in providers.retry, nowhere else
-                timeout=self.timeout,
-            ),
-        )
+    client_class = openai.AsyncOpenAI
+    env_var = "OPENAI_API_KEY"
+    sdk_version = openai.__version__
 
     def _request(self, messages: list[Message], config: GenerateConfig) -> dict[str, Any]:
         request: dict[str, Any] = {
@@ -150,32 +119,5 @@ class OpenAIModel(Model):
             return error.type != "invalid_request_error"
         return remote.is_transient(error)
 
-    def retry_after(self, error: BaseException) -> float | None:
-        return remote.retry_after(error)
 
-    def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "sdk": f"openai {openai.__version__}"}
-
-
-def create(
-    name: str,
-    *,
-    base_url: str | None = None,
-    credentials: Credentials,
-    timeout: float = DEFAULT_TIMEOUT,
-    api_key_env: str | None = None,
-    **options: Any,
-) -> OpenAIModel:
-    if options:
-        raise ProviderError(
-            f"openai/{name}: unknown option(s) {', '.join(sorted(options))} (known: timeout, api_key_env)"
-        )
-    key = remote.require_key(
-        credentials,
-        "openai",
-        env_var="OPENAI_API_KEY",
-        model=f"openai/{name}",
-        base_url=base_url,
-        api_key_env=api_key_env,
-    )
-    return OpenAIModel(name, api_key=key, base_url=base_url, timeout=timeout)
+create = OpenAIModel.create

@@ -16,12 +16,13 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
+from pydantic import SecretStr
 
-from .base import ProviderError
+from .base import Model, ProviderError
 from .pricing import price_for
 
 if TYPE_CHECKING:
@@ -214,3 +215,82 @@ def client_for_loop(key: Hashable, build: Callable[[], T]) -> T:
         if client is None:
             client = per_loop[key] = build()
     return client
+
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds per attempt. The SDKs' default (10 min) would hide a hung server for too long."""
+
+
+class RemoteModel(Model):
+    """A model behind a vendor SDK client: what the OpenAI and Anthropic models share.
+
+    The full base URL (a proxy may need its query or user:password) stays private with the key;
+    only the redacted one is public, so neither reaches repr, logs or provenance. One client per
+    event loop is reused across calls; the SDK's own retries are off (they live in
+    providers.retry, nowhere else).
+    """
+
+    client_class: ClassVar[Callable[..., Any]]
+    env_var: ClassVar[str]
+    """The vendor key's environment variable, named in the missing-key message."""
+    sdk_version: ClassVar[str]
+    """The SDK's version, for provenance."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        super().__init__(name, base_url=safe_url(base_url))
+        self._endpoint = SecretStr(base_url or "")
+        self._api_key = SecretStr(api_key)
+        self.timeout = timeout
+
+    def _client(self) -> Any:
+        key = (self.provider, self._endpoint, self._api_key, self.timeout)
+        return client_for_loop(
+            key,
+            lambda: self.client_class(
+                api_key=self._api_key.get_secret_value(),
+                base_url=self._endpoint.get_secret_value() or None,
+                max_retries=0,
+                timeout=self.timeout,
+            ),
+        )
+
+    def retry_after(self, error: BaseException) -> float | None:
+        return retry_after(error)
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "sdk": f"{self.provider} {self.sdk_version}"}
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        *,
+        base_url: str | None = None,
+        credentials: Credentials,
+        timeout: float = DEFAULT_TIMEOUT,
+        api_key_env: str | None = None,
+        **options: Any,
+    ) -> Model:
+        """The provider's factory (see `playground.providers.PROVIDERS`)."""
+        model = f"{cls.provider}/{name}"
+        if options:
+            known = "timeout, api_key_env"
+            raise ProviderError(
+                f"{model}: unknown option(s) {', '.join(sorted(options))} (known: {known})"
+            )
+        key = require_key(
+            credentials,
+            cls.provider,
+            env_var=cls.env_var,
+            model=model,
+            base_url=base_url,
+            api_key_env=api_key_env,
+        )
+        return cls(name, api_key=key, base_url=base_url, timeout=timeout)
