@@ -17,6 +17,7 @@ st.set_page_config(
 page = st.navigation(
     [
         st.Page("pages/debate.py", title="Debate", icon=":material/forum:", default=True),
+        st.Page("pages/batch.py", title="Batch", icon=":material/playlist_play:"),
         st.Page("pages/runs.py", title="Runs", icon=":material/table_rows:"),
     ]
 )

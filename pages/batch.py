@@ -1,0 +1,118 @@
+"""Batch page: start an experiment file in the background, watch its progress live, stop or
+resume it. The runs land in the store like any other and are listed on the Runs page."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import streamlit as st
+
+from pages.keys import key_fields, secret_keys
+from pages.widgets import fmt_cost, fmt_int, get_store, require_app
+from playground.datasets import DatasetError
+from playground.experiments import BackgroundRun, ExperimentError, parse_experiment
+from playground.prompts import PromptError
+from playground.providers import Credentials, ProviderError
+
+require_app()
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
+
+
+@st.cache_resource(show_spinner=False)
+def background_runs() -> dict[str, BackgroundRun]:
+    """Runs started from this server, by run id: they outlive page reruns and browser refreshes."""
+    return {}
+
+
+def start(text: str, credentials: Credentials, resume: str | None = None) -> None:
+    try:
+        experiment = None if resume else parse_experiment(tomllib.loads(text))
+        job = BackgroundRun(experiment, get_store(), credentials=credentials, resume=resume)
+        run_id = job.start()
+    except tomllib.TOMLDecodeError as exc:
+        st.error(f"experiment: not valid TOML ({exc})")
+        return
+    except SETTING_ERRORS as exc:
+        st.error(str(exc))
+        return
+    if run_id is None:
+        st.error(job.error or "the run did not start")
+        return
+    background_runs()[run_id] = job
+
+
+def show(job: BackgroundRun) -> None:
+    p = job.progress
+    c = p.counts
+    with st.container(border=True):
+        head, stop = st.columns([5, 1])
+        resumed = f" · resumed, {p.skipped} already done" if p.skipped else ""
+        head.markdown(f"**`{job.run_id}`** · {job.status}{resumed}")
+        if not job.finished and stop.button("Stop", key=f"stop.{job.run_id}"):
+            job.cancel()
+        st.progress(p.fraction, text=f"{p.done} of {p.total} transcripts")
+        cols = st.columns(5)
+        cols[0].metric("ok", fmt_int(c["ok"]), f"{p.correct} correct", delta_color="off")
+        cols[1].metric("unparseable", fmt_int(c["unparseable"]))
+        cols[2].metric("error", fmt_int(c["error"]))
+        cols[3].metric(
+            "tokens",
+            fmt_int(p.tokens),
+            f"{p.cached} cached" if p.cached else None,
+            delta_color="off",
+        )
+        cols[4].metric("cost", fmt_cost(p.cost_usd))
+        if job.error:
+            st.error(job.error)
+
+
+@st.fragment(run_every=1.0)
+def live() -> None:
+    jobs = list(background_runs().values())
+    if not jobs:
+        st.info("No background runs started from this server yet.")
+        return
+    for job in reversed(jobs):
+        show(job)
+
+
+st.title("Batch")
+st.caption(
+    "Start an experiment file in the background. Every turn and verdict is written to the store "
+    "as it happens; a stopped run can be resumed here or with `playground run --resume RUN_ID`."
+)
+typed_keys = key_fields(secrets := secret_keys())
+credentials = Credentials.from_sources(typed_keys, secrets)
+
+examples = sorted(EXAMPLES.glob("*.toml"))
+choice = st.selectbox("Start from", [p.name for p in examples], key="batch.example")
+text = st.text_area(
+    "Experiment (TOML; see the README for every key)",
+    value=(EXAMPLES / choice).read_text() if choice else "",
+    height=360,
+    key=f"batch.text.{choice}",
+)
+left, right = st.columns(2)
+if left.button(
+    "Start in the background", type="primary", icon=":material/play_arrow:", key="batch.start"
+):
+    start(text, credentials)
+resumable = [r.id for r in get_store().list_runs(50) if r.status in ("interrupted", "running")]
+resumable = [r for r in resumable if r not in background_runs() or background_runs()[r].finished]
+with right:
+    pick = st.selectbox(
+        "Resume a stopped run",
+        resumable,
+        index=None,
+        key="batch.resume",
+        help="Interrupted runs, and runs still marked running whose process was killed. Do not "
+        "resume a run another process is still executing.",
+    )
+    if st.button("Resume", disabled=pick is None, key="batch.resume_button") and pick:
+        start("", credentials, resume=pick)
+
+st.subheader("Background runs")
+live()
