@@ -4,10 +4,10 @@ import json
 import time
 
 from streamlit.testing.v1 import AppTest
+from test_pages import APP, TIMEOUT, texts
 
 from playground.experiments import BackgroundRun, parse_experiment
 from playground.store import Store
-from test_pages import APP, TIMEOUT, texts
 
 
 def responder(request_json) -> str:
@@ -107,7 +107,7 @@ def test_batch_page_starts_a_run_and_shows_its_progress(store, openai_server):
         at.run()
     shown = texts(at)
     assert f"**`{run.id}`** · done" in shown
-    assert "4 of 4 transcripts" in [p.proto.text for p in at.get("progress")][0]
+    assert "4 of 4 transcripts" in next(p.proto.text for p in at.get("progress"))
 
 
 def test_batch_page_reports_a_bad_file_in_one_line(store):
