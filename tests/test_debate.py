@@ -158,3 +158,29 @@ def test_same_seed_same_assignments(store, tiny_dataset):
         [r.assignment.display_order for r in store.iter_records(s.info.id)] for s in (first, second)
     ]
     assert orders[0] == orders[1]
+
+
+def test_human_turns_use_the_same_schema(store, tiny_dataset):
+    import random
+
+    from playground.events import fan_out
+    from playground.protocols import TranscriptContext
+    from playground.protocols.debate import Debate, DebateOptions
+    from playground.records import Provenance
+
+    exp = experiment(tiny_dataset)
+    item = __import__("playground.experiments", fromlist=["select_items"]).select_items(exp)[0]
+    assignment = Debate(DebateOptions()).assignments(item, random.Random(0))[0]
+    events = []
+    ctx = TranscriptContext(
+        run_id="r",
+        item=item,
+        assignment=assignment,
+        seats={},
+        emit=fan_out([events.append]),
+        provenance=Provenance(roles={}, playground_version="x"),
+    )
+    turn = ctx.human_turn("judge", "Why should I believe A?", round=1, meta={"kind": "question"})
+    assert (turn.index, turn.model, turn.role, turn.round) == (0, "human", "judge", 1)
+    assert turn.input_tokens is None and turn.cost_usd is None
+    assert [type(e).__name__ for e in events] == ["TurnStarted", "TurnCompleted"]

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from ..store.cache import ResponseCache
 
 
+HUMAN = "human"
+"""The model string of a turn a person wrote."""
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -154,6 +158,27 @@ class TranscriptContext:
             retries=retries,
             cached=cached,
         )
+        self._record(turn)
+        return turn
+
+    def human_turn(
+        self,
+        role: str,
+        content: str,
+        *,
+        round: int | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Turn:
+        """Record what a person wrote in ``role``'s seat: same schema, ``model = "human"``."""
+        turn = Turn(
+            index=self.reserve_index(),
+            role=role,
+            round=round,
+            model=HUMAN,
+            content=content,
+            meta=meta or {},
+        )
+        self.emit(TurnStarted(self.transcript_id, turn.index, role, round, HUMAN))
         self._record(turn)
         return turn
 
