@@ -46,6 +46,11 @@ class Assignment(_Record):
         description="Indices into `answers` in the order the judge sees them (first = label A)."
     )
     swapped: bool = Field(False, description="True for the position-swapped copy of an item.")
+    condition: str | None = Field(
+        None,
+        description="The protocol's condition for this transcript, e.g. consultancy's "
+        "'consultant_correct' / 'consultant_incorrect', or 'open' when a model picks its side.",
+    )
 
 
 class Turn(_Record):

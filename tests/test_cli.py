@@ -179,3 +179,53 @@ def test_export_unknown_run(tmp_path):
     result = run_cli(tmp_path / "log.db", "export", "--out", str(tmp_path / "x"), "--run", "nope")
     assert result.exit_code == 2
     assert "no run 'nope'" in result.output
+
+
+def any_protocol(request_json) -> str:
+    system = request_json["messages"][0]["content"]
+    last = request_json["messages"][-1]["content"]
+    if "Which answer will you argue for?" in last:
+        return "Answer: A"
+    if "Write one short question" in last:
+        return "Which sentence supports you?"
+    if re.search(r"You are a (fair |careful )?judge", system):
+        return "Answer: B\nConfidence: 70"
+    return "My answer is supported by the text."
+
+
+@pytest.mark.parametrize(
+    ("protocol", "roles", "options", "verdicts"),
+    [
+        ("blind", ["judge"], "swap_positions = true", 4),
+        ("consultancy", ["consultant", "judge"], "rounds = 2", 4),
+        ("open_consultancy", ["consultant", "judge"], "rounds = 2", 2),
+        (
+            "debate",
+            ["debater", "judge"],
+            'rounds = 2\nturn_order = "sequential"\njudge_each_round = true',
+            2,
+        ),
+        ("open_debate", ["debater", "judge"], "rounds = 1\ninteractive_judge = true", 2),
+        ("debate", ["debater", "judge"], 'rounds = 1\njudges = ["judge", "judge_b"]', 4),
+    ],
+)
+def test_every_protocol_runs_from_the_cli(
+    tmp_path, openai_server, protocol, roles, options, verdicts
+):
+    openai_server.responder = any_protocol
+    tables = "".join(
+        f'[roles.{r}]\nmodel = "openai/m"\nbase_url = "{openai_server.base_url}"\n' for r in roles
+    )
+    exp = tmp_path / "e.toml"
+    exp.write_text(
+        f'name = "{protocol}"\nprotocol = "{protocol}"\ndataset = "builtin:reading"\nlimit = 2\n'
+        f"[options]\n{options}\n{tables}"
+    )
+    db = tmp_path / "log.db"
+    result = run_cli(db, "run", str(exp))
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "o.jsonl"
+    run_cli(db, "export", "--out", str(out))
+    records = [Record.model_validate_json(line) for line in out.read_text().splitlines()]
+    assert len(records) == verdicts
+    assert all(r.protocol == protocol and r.verdict.status == "ok" for r in records)

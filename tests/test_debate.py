@@ -54,7 +54,7 @@ def test_simultaneous_rounds_hide_this_rounds_speech(store, tiny_dataset):
     assert summary.info.status == "done"
     a_calls = models["debater_a"].calls
     # round 1 of the first transcript: nobody has spoken yet
-    assert "(no arguments yet)" in a_calls[0][0].content
+    assert "(nothing yet)" in a_calls[0][0].content
     b_round1 = models["debater_b"].calls[0][0].content
     assert "[A1]" not in b_round1
     # round 2 sees both round-1 speeches, and neither round-2 speech

@@ -40,6 +40,9 @@ def test_options_are_validated_by_the_protocol():
         "rounds": 2,
         "swap_positions": True,
         "turn_order": "simultaneous",
+        "interactive_judge": False,
+        "judge_each_round": False,
+        "judges": ["judge"],
     }
 
 
@@ -51,7 +54,10 @@ def test_options_are_validated_by_the_protocol():
             "nmae: unknown key (allowed: name, protocol, dataset, limit, items, seed, "
             "tags, concurrency, cache, limits, options, roles)",
         ),
-        ({"protocol": "duel"}, "protocol: unknown protocol 'duel' (allowed: debate)"),
+        (
+            {"protocol": "duel"},
+            "protocol: unknown protocol 'duel' (allowed: blind, consultancy, open_consultancy, debate, open_debate)",
+        ),
         ({"limit": 0}, "limit: input should be greater than or equal to 1 (got 0)"),
         (
             {"options": {"rounds": 0}},
@@ -59,7 +65,7 @@ def test_options_are_validated_by_the_protocol():
         ),
         (
             {"options": {"round": 2}},
-            "options.round: unknown key (allowed: rounds, swap_positions, turn_order)",
+            "options.round: unknown key (allowed: swap_positions, judges, rounds, judge_each_round, turn_order, interactive_judge)",
         ),
         (
             {"roles": {"judge": {"model": "local/smollm2", "temprature": 1}}},

@@ -76,7 +76,7 @@ class Experiment(BaseModel):
     def resolved_roles(self) -> dict[str, RoleConfig]:
         """One config per seat. A shorthand table (``[roles.debater]``) applies to every seat
         whose name starts with ``debater_``; a seat's own table overrides it key by key."""
-        seats = self.protocol_class().roles
+        seats = self.protocol_class().seats(self.protocol_options())
         shorthands = {r.rsplit("_", 1)[0] for r in seats if "_" in r} - set(seats)
         for name in self.roles:
             if name not in seats and name not in shorthands:

@@ -70,7 +70,7 @@ def build_seats(
             model.check_config(generate)
         except ProviderError as exc:
             raise ExperimentError(f"roles.{role}: {exc}") from None
-        prompt = get_prompt(config.prompt or protocol.prompts[role])
+        prompt = get_prompt(config.prompt or protocol.default_prompt(role))
         limit_key = next(
             (k for k in (model.model_string, model.provider) if k in experiment.limits), None
         )

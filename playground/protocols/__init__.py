@@ -7,7 +7,11 @@ import importlib
 from .base import Protocol, Seat, TranscriptContext, TurnFailed
 
 PROTOCOLS: dict[str, str] = {
+    "blind": "playground.protocols.blind:Blind",
+    "consultancy": "playground.protocols.consultancy:Consultancy",
+    "open_consultancy": "playground.protocols.consultancy:OpenConsultancy",
     "debate": "playground.protocols.debate:Debate",
+    "open_debate": "playground.protocols.debate:OpenDebate",
 }
 """Protocol name (the ``protocol`` key of an experiment file) → ``module:Class``."""
 

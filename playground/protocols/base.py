@@ -111,12 +111,18 @@ class TranscriptContext:
         round: int | None = None,
         index: int | None = None,
         meta: dict[str, Any] | None = None,
+        prompt: PromptTemplate | None = None,
+        annotate: Callable[[str], dict[str, Any]] | None = None,
     ) -> Turn:
         """Call the model in ``role``'s seat, streaming deltas out as events; record the turn.
 
-        Raises `TurnFailed` (after recording the failed turn) when the call fails for good.
+        ``prompt`` is the template the messages came from when it is not the seat's own (a
+        judge's question prompt); ``annotate`` adds to the turn's meta from its text before the
+        turn is recorded (e.g. an interim credence). Raises `TurnFailed` (after recording the
+        failed turn) when the call fails for good.
         """
         seat = self.seats[role]
+        prompt = prompt or seat.prompt
         index = self.reserve_index() if index is None else index
         tid = self.transcript_id
         self.emit(TurnStarted(tid, index, role, round, seat.model.model_string))
@@ -132,8 +138,8 @@ class TranscriptContext:
             "role": role,
             "round": round,
             "model": seat.model.model_string,
-            "prompt_id": seat.prompt.id if seat.prompt else None,
-            "prompt_hash": seat.prompt.hash if seat.prompt else None,
+            "prompt_id": prompt.id if prompt else None,
+            "prompt_hash": prompt.hash if prompt else None,
             "params": seat.config.params(),
             "meta": meta or {},
         }
@@ -147,6 +153,8 @@ class TranscriptContext:
             turn = Turn(**common, error=one_line(exc, self.redact), retries=retries)
             self._record(turn)
             raise TurnFailed(turn) from exc
+        if annotate:
+            common["meta"] = {**common["meta"], **annotate(completion.text)}
         turn = Turn(
             **common,
             resolved_model=completion.resolved_model,
@@ -246,6 +254,17 @@ class Protocol(ABC):
 
     def __init__(self, options: BaseModel) -> None:
         self.options = options
+
+    @classmethod
+    def seats(cls, options: BaseModel) -> tuple[str, ...]:
+        """The roles this run needs: ``roles``, plus any the options add (a judge panel)."""
+        return cls.roles
+
+    @classmethod
+    def default_prompt(cls, role: str) -> str:
+        """The prompt id a seat uses when its role table names none; an added seat such as
+        ``judge_b`` uses its base role's (``judge``)."""
+        return cls.prompts.get(role) or cls.prompts[role.rsplit("_", 1)[0]]
 
     @abstractmethod
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:

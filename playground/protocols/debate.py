@@ -1,61 +1,44 @@
 """Two-sided debate (Irving et al. 2018; Khan et al. 2024): two debaters defend opposite answers
-over R rounds, then a judge who has not seen the passage picks one with a credence."""
+over R rounds, then a judge (or a panel) who has not seen the passage picks one with a credence.
+``open_debate``: debater A first picks the answer it argues for; B takes the other."""
 
 from __future__ import annotations
 
-import asyncio
 import random
-from collections.abc import Coroutine
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from ..records import Assignment, Item, Turn
+from ..records import Assignment, Item
 from .base import Protocol, TranscriptContext
-from .verdicts import parse_verdict
+from .judging import (
+    RoundOptions,
+    answer_pair,
+    choose_side,
+    judge_panel,
+    judge_question,
+    label_of,
+    orders,
+    render_transcript,
+    together,
+)
 
-LABELS = ("A", "B")
 SEATS = ("debater_a", "debater_b")
 
 
-class DebateOptions(BaseModel):
-    """Options of the ``debate`` protocol (the ``[options]`` table of an experiment file)."""
+class DebateOptions(RoundOptions):
+    """Options of ``debate`` and ``open_debate`` (the ``[options]`` table of an experiment)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    rounds: int = Field(3, ge=1, le=20, description="Rounds; each debater speaks once per round.")
-    swap_positions: bool = Field(
-        False,
-        description="Also run each item with the answers (and so the debaters) swapped, "
-        "to measure the judge's position bias.",
-    )
-    turn_order: Literal["simultaneous"] = Field(
+    turn_order: Literal["simultaneous", "sequential"] = Field(
         "simultaneous",
-        description="simultaneous: in each round both debaters speak without seeing the "
-        "other's speech of that round.",
+        description="simultaneous: in each round neither debater sees the other's speech of that "
+        "round; sequential: debater A speaks first and B sees it.",
     )
-
-
-async def gather_turns(*calls: Coroutine[Any, Any, Turn]) -> list[Turn]:
-    """Run calls together; if one fails the others are cancelled and its error is raised as is."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(call) for call in calls]
-    except BaseExceptionGroup as group_error:
-        raise group_error.exceptions[0] from None
-    return [task.result() for task in tasks]
-
-
-def render_transcript(turns: list[Turn]) -> str:
-    """Debater speeches as the judge and the debaters read them."""
-    lines: list[str] = []
-    for turn in sorted(turns, key=lambda t: t.index):
-        if turn.role not in SEATS:
-            continue
-        if not lines or lines[-1] != f"Round {turn.round}":
-            lines.append(f"Round {turn.round}")
-        lines.append(f"Debater {LABELS[SEATS.index(turn.role)]}: {turn.content.strip()}")
-    return "\n".join(lines) if lines else "(no arguments yet)"
+    interactive_judge: bool = Field(
+        False,
+        description="After each round but the last, the first judge asks a question that both "
+        "debaters see (meta.kind = 'question').",
+    )
 
 
 class Debate(Protocol):
@@ -69,55 +52,84 @@ class Debate(Protocol):
     Options = DebateOptions
     options: DebateOptions
 
+    @classmethod
+    def seats(cls, options: BaseModel) -> tuple[str, ...]:
+        return (*SEATS, *getattr(options, "judges", ["judge"]))
+
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
-        wrong = [i for i in range(len(item.answers)) if i != item.correct]
-        pair = [item.correct, rng.choice(wrong)]
-        rng.shuffle(pair)  # which seat holds the true answer is balanced across items
-        first, second = pair
-        plans = [Assignment(seats={"debater_a": first, "debater_b": second}, display_order=pair)]
-        if self.options.swap_positions:
-            plans.append(
-                Assignment(
-                    seats={"debater_a": second, "debater_b": first},
-                    display_order=[second, first],
-                    swapped=True,
-                )
+        # debater A defends the answer shown first, so a swap also swaps the debaters' sides
+        return [
+            Assignment(
+                seats={"debater_a": order[0], "debater_b": order[1]},
+                display_order=order,
+                swapped=swapped,
             )
-        return plans
+            for order, swapped in orders(answer_pair(item, rng), self.options.swap_positions)
+        ]
 
     async def run(self, ctx: TranscriptContext) -> None:
-        item, seats = ctx.item, ctx.assignment.seats
-        for round_ in range(1, self.options.rounds + 1):
-            so_far = render_transcript(ctx.turns)  # simultaneous: nobody sees this round's speeches
-            calls = []
-            for seat, label in zip(SEATS, LABELS, strict=True):
-                other = SEATS[1 - SEATS.index(seat)]
-                prompt = ctx.seats[seat].prompt
-                assert prompt is not None
-                messages = prompt.render(
-                    name=label,
-                    question=item.question,
-                    my_answer=item.answers[seats[seat]],
-                    other_answer=item.answers[seats[other]],
-                    passage=item.passage or "(none)",
-                    transcript=so_far,
-                    round=round_,
-                    rounds=self.options.rounds,
+        await self.choose(ctx)
+        rounds = self.options.rounds
+        for round_ in range(1, rounds + 1):
+            if self.options.turn_order == "simultaneous":
+                so_far = render_transcript(ctx)  # nobody sees this round's speeches
+                indices = [ctx.reserve_index() for _ in SEATS]
+                await together(
+                    *(
+                        self.speak(ctx, s, round_, so_far, i)
+                        for s, i in zip(SEATS, indices, strict=True)
+                    )
                 )
-                calls.append(ctx.call(seat, messages, round=round_, index=ctx.reserve_index()))
-            await gather_turns(*calls)
-        await self.judge(ctx)
+            else:
+                for seat in SEATS:
+                    await self.speak(ctx, seat, round_, render_transcript(ctx))
+            if round_ < rounds:
+                await self.between_rounds(ctx, round_)
+        await judge_panel(ctx, self.options.judges)
 
-    async def judge(self, ctx: TranscriptContext) -> None:
-        shown = ctx.assignment.display_order
-        prompt = ctx.seats["judge"].prompt
+    async def choose(self, ctx: TranscriptContext) -> None:
+        """Closed debate: sides are assigned. Open debate overrides this."""
+
+    async def speak(
+        self, ctx: TranscriptContext, seat: str, round_: int, so_far: str, index: int | None = None
+    ) -> None:
+        mine = ctx.assignment.seats[seat]
+        other = ctx.assignment.seats[SEATS[1 - SEATS.index(seat)]]
+        prompt = ctx.seats[seat].prompt
         assert prompt is not None
         messages = prompt.render(
+            name=label_of(ctx.assignment, mine),
             question=ctx.item.question,
-            answer_a=ctx.item.answers[shown[0]],
-            answer_b=ctx.item.answers[shown[1]],
-            transcript=render_transcript(ctx.turns),
+            my_answer=ctx.item.answers[mine],
+            other_answer=ctx.item.answers[other],
+            passage=ctx.item.passage or "(none)",
+            transcript=so_far,
+            round=round_,
+            rounds=self.options.rounds,
         )
-        turn = await ctx.call("judge", messages)
-        verdict = parse_verdict(turn.content, shown, len(ctx.item.answers), LABELS)
-        ctx.verdict(verdict.model_copy(update={"turn_index": turn.index, "role": "judge"}))
+        await ctx.call(seat, messages, round=round_, index=index)
+
+    async def between_rounds(self, ctx: TranscriptContext, round_: int) -> None:
+        if self.options.judge_each_round:
+            await judge_panel(ctx, self.options.judges, interim_round=round_)
+        if self.options.interactive_judge:
+            await judge_question(ctx, self.options.judges[0], round_, self.options.rounds)
+
+
+class OpenDebate(Debate):
+    """Debater A chooses the answer it argues for (recorded on its turn); B defends the other."""
+
+    name = "open_debate"
+
+    def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
+        return [
+            Assignment(seats={}, display_order=order, swapped=swapped, condition="open")
+            for order, swapped in orders(answer_pair(item, rng), self.options.swap_positions)
+        ]
+
+    async def choose(self, ctx: TranscriptContext) -> None:
+        chosen = await choose_side(ctx, "debater_a")
+        other = next(i for i in ctx.assignment.display_order if i != chosen)
+        ctx.assignment = ctx.assignment.model_copy(
+            update={"seats": {"debater_a": chosen, "debater_b": other}}
+        )

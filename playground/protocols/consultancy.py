@@ -1,0 +1,109 @@
+"""Consultancy (Michael et al. 2023; Khan et al. 2024): one consultant argues for an assigned
+answer over R rounds while the judge may question it. Every item runs with the consultant on
+the true answer and on the wrong one (``assignment.condition`` says which), so accuracy can be
+reported for both halves. ``open_consultancy``: the consultant picks its side."""
+
+from __future__ import annotations
+
+import random
+from typing import ClassVar
+
+from pydantic import BaseModel, Field
+
+from ..records import Assignment, Item
+from .base import Protocol, TranscriptContext
+from .judging import (
+    RoundOptions,
+    answer_pair,
+    choose_side,
+    judge_panel,
+    judge_question,
+    orders,
+    render_transcript,
+)
+
+CORRECT, INCORRECT, OPEN = "consultant_correct", "consultant_incorrect", "open"
+
+
+class ConsultancyOptions(RoundOptions):
+    """Options of ``consultancy`` and ``open_consultancy``."""
+
+    interactive_judge: bool = Field(
+        True,
+        description="After each round but the last, the first judge asks the consultant a "
+        "question (meta.kind = 'question').",
+    )
+
+
+class Consultancy(Protocol):
+    name = "consultancy"
+    roles = ("consultant", "judge")
+    prompts: ClassVar[dict[str, str]] = {
+        "consultant": "consultancy/consultant",
+        "judge": "consultancy/judge",
+    }
+    Options = ConsultancyOptions
+    options: ConsultancyOptions
+
+    @classmethod
+    def seats(cls, options: BaseModel) -> tuple[str, ...]:
+        return ("consultant", *getattr(options, "judges", ["judge"]))
+
+    def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
+        plans = []
+        for order, swapped in orders(answer_pair(item, rng), self.options.swap_positions):
+            for answer in sorted(order, key=lambda i: i != item.correct):  # true answer first
+                condition = CORRECT if answer == item.correct else INCORRECT
+                plans.append(
+                    Assignment(
+                        seats={"consultant": answer},
+                        display_order=order,
+                        swapped=swapped,
+                        condition=condition,
+                    )
+                )
+        return plans
+
+    async def run(self, ctx: TranscriptContext) -> None:
+        await self.choose(ctx)
+        rounds = self.options.rounds
+        prompt = ctx.seats["consultant"].prompt
+        assert prompt is not None
+        mine = ctx.assignment.seats["consultant"]
+        other = next(i for i in ctx.assignment.display_order if i != mine)
+        for round_ in range(1, rounds + 1):
+            messages = prompt.render(
+                question=ctx.item.question,
+                my_answer=ctx.item.answers[mine],
+                other_answer=ctx.item.answers[other],
+                passage=ctx.item.passage or "(none)",
+                transcript=render_transcript(ctx),
+                round=round_,
+                rounds=rounds,
+            )
+            await ctx.call("consultant", messages, round=round_)
+            if round_ < rounds:
+                if self.options.judge_each_round:
+                    await judge_panel(ctx, self.options.judges, interim_round=round_)
+                if self.options.interactive_judge:
+                    await judge_question(ctx, self.options.judges[0], round_, rounds)
+        await judge_panel(ctx, self.options.judges)
+
+    async def choose(self, ctx: TranscriptContext) -> None:
+        """Closed consultancy: the side is assigned. Open consultancy overrides this."""
+
+
+class OpenConsultancy(Consultancy):
+    """The consultant chooses the answer it argues for; its choice is on its first turn."""
+
+    name = "open_consultancy"
+
+    def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
+        return [
+            Assignment(seats={}, display_order=order, swapped=swapped, condition=OPEN)
+            for order, swapped in orders(answer_pair(item, rng), self.options.swap_positions)
+        ]
+
+    async def choose(self, ctx: TranscriptContext) -> None:
+        chosen = await choose_side(ctx, "consultant")
+        ctx.assignment = ctx.assignment.model_copy(update={"seats": {"consultant": chosen}})

@@ -1,0 +1,183 @@
+"""What the judged protocols share (blind, consultancy, debate and their open variants): which
+answers are in play, how transcripts read to a judge, judge panels, per-round credences,
+judge questions, and a model choosing its side."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..prompts import PromptTemplate, get_prompt
+from ..records import Assignment, Item, Turn
+from .base import TranscriptContext, TurnFailed
+from .verdicts import parse_verdict
+
+LABELS = ("A", "B")
+QUESTION = "question"
+"""``meta.kind`` of a judge's question between rounds."""
+INTERIM = "interim"
+"""``meta.kind`` of a judge's judgement after a round, before the end (a credence curve point)."""
+CHOICE = "choice"
+"""``meta.kind`` of a model choosing the answer it will argue for."""
+
+
+class JudgedOptions(BaseModel):
+    """Options every judged protocol has."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    swap_positions: bool = Field(
+        False,
+        description="Also run each item with the answers shown to the judge in the other "
+        "order (and so defended from the other seat), to measure position bias.",
+    )
+    judges: list[str] = Field(
+        default_factory=lambda: ["judge"],
+        description="A judge panel: seats named judge or judge_<x>, each configured in "
+        "[roles.<seat>] (inheriting [roles.judge] key by key); every judge gives its own "
+        "verdict on the same transcript.",
+    )
+
+    @field_validator("judges")
+    @classmethod
+    def _judge_seats(cls, judges: list[str]) -> list[str]:
+        if not judges:
+            raise ValueError("give at least one judge")
+        for name in judges:
+            if name != "judge" and not (name.startswith("judge_") and name[6:].isidentifier()):
+                raise ValueError(f"judge seat {name!r} must be 'judge' or 'judge_<name>'")
+        if len(set(judges)) != len(judges):
+            raise ValueError("a judge seat is listed twice")
+        return judges
+
+
+class RoundOptions(JudgedOptions):
+    """Options of protocols that argue over rounds (consultancy, debate)."""
+
+    rounds: int = Field(3, ge=1, le=20, description="Rounds of argument.")
+    judge_each_round: bool = Field(
+        False,
+        description="Every judge also gives a choice and credence after each round but the "
+        "last, recorded on its turn (meta.kind = 'interim'), for credence curves.",
+    )
+
+
+def answer_pair(item: Item, rng: random.Random) -> list[int]:
+    """The true answer and one wrong answer, in a random order that becomes the display order."""
+    wrong = [i for i in range(len(item.answers)) if i != item.correct]
+    pair = [item.correct, rng.choice(wrong)]
+    rng.shuffle(pair)
+    return pair
+
+
+def orders(pair: list[int], swap: bool) -> list[tuple[list[int], bool]]:
+    """The display orders to run: as drawn, and reversed when positions are swapped."""
+    return [(pair, False), (pair[::-1], True)] if swap else [(pair, False)]
+
+
+def label_of(assignment: Assignment, answer: int) -> str:
+    return LABELS[assignment.display_order.index(answer)]
+
+
+def speaker(ctx: TranscriptContext, role: str) -> str:
+    """How a seat is named in a transcript: arguers by the label of the answer they defend."""
+    seats = ctx.assignment.seats
+    if role == "consultant" and role in seats:
+        return f"Consultant (for {label_of(ctx.assignment, seats[role])})"
+    if role in seats:
+        return f"Debater {label_of(ctx.assignment, seats[role])}"
+    return "Judge"
+
+
+def render_transcript(ctx: TranscriptContext, turns: Sequence[Turn] | None = None) -> str:
+    """Arguments and judge questions, round by round, as a judge and the arguers read them."""
+    lines: list[str] = []
+    for turn in sorted(turns if turns is not None else ctx.turns, key=lambda t: t.index):
+        is_question = turn.meta.get("kind") == QUESTION
+        if turn.role not in ctx.assignment.seats and not is_question:
+            continue
+        if turn.round is not None and f"Round {turn.round}" not in lines:
+            lines.append(f"Round {turn.round}")
+        lines.append(f"{speaker(ctx, turn.role)}: {turn.content.strip()}")
+    return "\n".join(lines) if lines else "(nothing yet)"
+
+
+def judge_values(ctx: TranscriptContext, transcript: str) -> dict[str, Any]:
+    shown = ctx.assignment.display_order
+    return {
+        "question": ctx.item.question,
+        "answer_a": ctx.item.answers[shown[0]],
+        "answer_b": ctx.item.answers[shown[1]],
+        "transcript": transcript,
+    }
+
+
+async def together(*calls: Coroutine[Any, Any, Any]) -> list[Any]:
+    """Run calls at once; if one fails the others are cancelled and its error is raised as is."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(call) for call in calls]
+    except BaseExceptionGroup as group_error:
+        raise group_error.exceptions[0] from None
+    return [task.result() for task in tasks]
+
+
+async def judge_panel(
+    ctx: TranscriptContext, judges: Sequence[str], *, interim_round: int | None = None
+) -> None:
+    """Every judge of the panel judges the transcript as it stands, independently and at once.
+
+    The final judgement is a verdict per judge. An interim one (after round ``interim_round``)
+    is recorded on the judge's turn only: meta kind 'interim' with its status, choice and
+    credences, so credence curves can be drawn without counting it as a verdict.
+    """
+    shown = ctx.assignment.display_order
+    values = judge_values(ctx, render_transcript(ctx))
+
+    def interim(text: str) -> dict[str, Any]:
+        v = parse_verdict(text, shown, len(ctx.item.answers), LABELS)
+        return {"kind": INTERIM, "status": v.status, "choice": v.choice, "credences": v.credences}
+
+    async def one(judge: str) -> None:
+        prompt = ctx.seats[judge].prompt
+        assert prompt is not None
+        messages = prompt.render(**values)
+        if interim_round is not None:
+            await ctx.call(judge, messages, round=interim_round, annotate=interim)
+            return
+        turn = await ctx.call(judge, messages)
+        verdict = parse_verdict(turn.content, shown, len(ctx.item.answers), LABELS)
+        ctx.verdict(verdict.model_copy(update={"turn_index": turn.index, "role": judge}))
+
+    await together(*(one(judge) for judge in judges))
+
+
+async def judge_question(ctx: TranscriptContext, judge: str, round_: int, rounds: int) -> Turn:
+    """The judge's question after a round, seen by the arguers in the transcript."""
+    template = get_prompt("debate/judge_question")
+    values = judge_values(ctx, render_transcript(ctx)) | {"round": round_, "rounds": rounds}
+    return await ctx.call(
+        judge, template.render(**values), round=round_, prompt=template, meta={"kind": QUESTION}
+    )
+
+
+async def choose_side(ctx: TranscriptContext, role: str) -> int:
+    """Open protocols: the model in ``role`` picks the answer it will argue for (recorded on
+    its turn as meta.kind 'choice', meta.chose). No clear pick ends the transcript in error."""
+    template: PromptTemplate = get_prompt("debate/choose")
+    shown = ctx.assignment.display_order
+    values = judge_values(ctx, "") | {"passage": ctx.item.passage or "(none)"}
+    del values["transcript"]
+
+    def chose(text: str) -> dict[str, Any]:
+        v = parse_verdict(text, shown, len(ctx.item.answers), LABELS)
+        return {"kind": CHOICE, "chose": v.choice}
+
+    turn = await ctx.call(role, template.render(**values), prompt=template, annotate=chose)
+    if turn.meta["chose"] is None:
+        raise TurnFailed(turn.model_copy(update={"error": "no clear 'Answer: A/B' choice"}))
+    return int(turn.meta["chose"])
