@@ -85,7 +85,7 @@ def test_consultancy_runs_both_halves_with_judge_questions(store, tiny_dataset):
         ]
         assert r.turns[1].prompt_id == "debate/judge_question"
     # the round-2 speech saw the judge's question
-    round2 = [c for c in models["consultant"].calls if "round 2 of 2" in c[0].content][0]
+    round2 = next(c for c in models["consultant"].calls if "round 2 of 2" in c[0].content)
     assert "Judge: Q: what does the source say exactly?" in round2[0].content
 
 
@@ -161,7 +161,7 @@ def test_interactive_debate_judge_question_reaches_both_debaters(store, tiny_dat
         store, tiny_dataset, "debate", ["debater", "judge"], rounds=2, interactive_judge=True
     )
     for seat in ("debater_a", "debater_b"):
-        round2 = [c for c in models[seat].calls if "round 2 of 2" in c[0].content][0]
+        round2 = next(c for c in models[seat].calls if "round 2 of 2" in c[0].content)
         assert "Judge: Q: what does the source say exactly?" in round2[0].content
 
 
