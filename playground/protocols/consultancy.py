@@ -19,6 +19,7 @@ from .judging import (
     judge_panel,
     judge_question,
     orders,
+    quote_counter,
     render_transcript,
 )
 
@@ -69,6 +70,7 @@ class Consultancy(Protocol):
         rounds = self.options.rounds
         prompt = ctx.seats["consultant"].prompt
         assert prompt is not None
+        quotes = self.options.quotes
         mine = ctx.assignment.seats["consultant"]
         other = next(i for i in ctx.assignment.display_order if i != mine)
         for round_ in range(1, rounds + 1):
@@ -77,17 +79,19 @@ class Consultancy(Protocol):
                 my_answer=ctx.item.answers[mine],
                 other_answer=ctx.item.answers[other],
                 passage=ctx.item.passage or "(none)",
-                transcript=render_transcript(ctx),
+                transcript=render_transcript(ctx, quotes=quotes),
                 round=round_,
                 rounds=rounds,
             )
-            await ctx.call("consultant", messages, round=round_)
+            await ctx.call(
+                "consultant", messages, round=round_, annotate=quote_counter(ctx, quotes)
+            )
             if round_ < rounds:
                 if self.options.judge_each_round:
-                    await judge_panel(ctx, self.options.judges, interim_round=round_)
+                    await judge_panel(ctx, self.options.judges, interim_round=round_, quotes=quotes)
                 if self.options.interactive_judge:
-                    await judge_question(ctx, self.options.judges[0], round_, rounds)
-        await judge_panel(ctx, self.options.judges)
+                    await judge_question(ctx, self.options.judges[0], round_, rounds, quotes)
+        await judge_panel(ctx, self.options.judges, quotes=quotes)
 
     async def choose(self, ctx: TranscriptContext) -> None:
         """Closed consultancy: the side is assigned. Open consultancy overrides this."""

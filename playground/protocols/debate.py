@@ -19,6 +19,7 @@ from .judging import (
     judge_question,
     label_of,
     orders,
+    quote_counter,
     render_transcript,
     together,
 )
@@ -72,7 +73,7 @@ class Debate(Protocol):
         rounds = self.options.rounds
         for round_ in range(1, rounds + 1):
             if self.options.turn_order == "simultaneous":
-                so_far = render_transcript(ctx)  # nobody sees this round's speeches
+                so_far = render_transcript(ctx, quotes=self.options.quotes)  # not this round's
                 indices = [ctx.reserve_index() for _ in SEATS]
                 await together(
                     *(
@@ -82,10 +83,12 @@ class Debate(Protocol):
                 )
             else:
                 for seat in SEATS:
-                    await self.speak(ctx, seat, round_, render_transcript(ctx))
+                    await self.speak(
+                        ctx, seat, round_, render_transcript(ctx, quotes=self.options.quotes)
+                    )
             if round_ < rounds:
                 await self.between_rounds(ctx, round_)
-        await judge_panel(ctx, self.options.judges)
+        await judge_panel(ctx, self.options.judges, quotes=self.options.quotes)
 
     async def choose(self, ctx: TranscriptContext) -> None:
         """Closed debate: sides are assigned. Open debate overrides this."""
@@ -107,13 +110,18 @@ class Debate(Protocol):
             round=round_,
             rounds=self.options.rounds,
         )
-        await ctx.call(seat, messages, round=round_, index=index)
+        annotate = quote_counter(ctx, self.options.quotes)
+        await ctx.call(seat, messages, round=round_, index=index, annotate=annotate)
 
     async def between_rounds(self, ctx: TranscriptContext, round_: int) -> None:
         if self.options.judge_each_round:
-            await judge_panel(ctx, self.options.judges, interim_round=round_)
+            await judge_panel(
+                ctx, self.options.judges, interim_round=round_, quotes=self.options.quotes
+            )
         if self.options.interactive_judge:
-            await judge_question(ctx, self.options.judges[0], round_, self.options.rounds)
+            await judge_question(
+                ctx, self.options.judges[0], round_, self.options.rounds, self.options.quotes
+            )
 
 
 class OpenDebate(Debate):

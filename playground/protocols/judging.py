@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..prompts import PromptTemplate, get_prompt
 from ..records import Assignment, Item, Turn
 from .base import TranscriptContext, TurnFailed
+from .quotes import JUDGE_NOTE, QuoteMode, counts, mark
 from .verdicts import parse_verdict
 
 LABELS = ("A", "B")
@@ -64,6 +65,12 @@ class RoundOptions(JudgedOptions):
         description="Every judge also gives a choice and credence after each round but the "
         "last, recorded on its turn (meta.kind = 'interim'), for credence curves.",
     )
+    quotes: QuoteMode = Field(
+        "off",
+        description="Check each <quote>…</quote> an arguer cites against the passage (strict or "
+        "fuzzy) and show the judge verified and unverified quotes marked differently; counts "
+        "per turn go to meta.quotes.",
+    )
 
 
 def answer_pair(item: Item, rng: random.Random) -> list[int]:
@@ -93,17 +100,34 @@ def speaker(ctx: TranscriptContext, role: str) -> str:
     return "Judge"
 
 
-def render_transcript(ctx: TranscriptContext, turns: Sequence[Turn] | None = None) -> str:
-    """Arguments and judge questions, round by round, as a judge and the arguers read them."""
-    lines: list[str] = []
+def render_transcript(
+    ctx: TranscriptContext, turns: Sequence[Turn] | None = None, quotes: QuoteMode = "off"
+) -> str:
+    """Arguments and judge questions, round by round, as a judge and the arguers read them;
+    with quote checking on, every quote is marked verified or unverified."""
+    lines: list[str] = [JUDGE_NOTE] if quotes != "off" else []
     for turn in sorted(turns if turns is not None else ctx.turns, key=lambda t: t.index):
         is_question = turn.meta.get("kind") == QUESTION
         if turn.role not in ctx.assignment.seats and not is_question:
             continue
         if turn.round is not None and f"Round {turn.round}" not in lines:
             lines.append(f"Round {turn.round}")
-        lines.append(f"{speaker(ctx, turn.role)}: {turn.content.strip()}")
-    return "\n".join(lines) if lines else "(nothing yet)"
+        content = (
+            turn.content.strip()
+            if is_question
+            else mark(turn.content.strip(), ctx.item.passage, quotes)
+        )
+        lines.append(f"{speaker(ctx, turn.role)}: {content}")
+    return "\n".join(lines) if len(lines) > (quotes != "off") else "(nothing yet)"
+
+
+def quote_counter(
+    ctx: TranscriptContext, quotes: QuoteMode
+) -> Callable[[str], dict[str, Any]] | None:
+    """The ``annotate`` of an arguer's call: its verified and unverified quote counts."""
+    if quotes == "off":
+        return None
+    return lambda text: {"quotes": counts(text, ctx.item.passage, quotes)}
 
 
 def judge_values(ctx: TranscriptContext, transcript: str) -> dict[str, Any]:
@@ -127,7 +151,11 @@ async def together(*calls: Coroutine[Any, Any, Any]) -> list[Any]:
 
 
 async def judge_panel(
-    ctx: TranscriptContext, judges: Sequence[str], *, interim_round: int | None = None
+    ctx: TranscriptContext,
+    judges: Sequence[str],
+    *,
+    interim_round: int | None = None,
+    quotes: QuoteMode = "off",
 ) -> None:
     """Every judge of the panel judges the transcript as it stands, independently and at once.
 
@@ -136,7 +164,7 @@ async def judge_panel(
     credences, so credence curves can be drawn without counting it as a verdict.
     """
     shown = ctx.assignment.display_order
-    values = judge_values(ctx, render_transcript(ctx))
+    values = judge_values(ctx, render_transcript(ctx, quotes=quotes))
 
     def interim(text: str) -> dict[str, Any]:
         v = parse_verdict(text, shown, len(ctx.item.answers), LABELS)
@@ -156,10 +184,13 @@ async def judge_panel(
     await together(*(one(judge) for judge in judges))
 
 
-async def judge_question(ctx: TranscriptContext, judge: str, round_: int, rounds: int) -> Turn:
+async def judge_question(
+    ctx: TranscriptContext, judge: str, round_: int, rounds: int, quotes: QuoteMode = "off"
+) -> Turn:
     """The judge's question after a round, seen by the arguers in the transcript."""
     template = get_prompt("debate/judge_question")
-    values = judge_values(ctx, render_transcript(ctx)) | {"round": round_, "rounds": rounds}
+    transcript = render_transcript(ctx, quotes=quotes)
+    values = judge_values(ctx, transcript) | {"round": round_, "rounds": rounds}
     return await ctx.call(
         judge, template.render(**values), round=round_, prompt=template, meta={"kind": QUESTION}
     )
