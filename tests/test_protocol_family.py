@@ -133,6 +133,8 @@ def test_open_debate_b_defends_what_a_did_not_choose(store, tiny_dataset):
     b_prompt = models["debater_b"].calls[0][0].content
     a_prompt = models["debater_a"].calls[1][0].content
     assert "You are Debater A" in b_prompt and "You are Debater B" in a_prompt  # named by label
+    judge_prompt = models["judge"].calls[0][-1].content
+    assert "Answer: B" not in judge_prompt.split("Debate:")[1]  # the side choice is no speech
 
 
 @pytest.mark.parametrize(("order", "sees"), [("simultaneous", False), ("sequential", True)])

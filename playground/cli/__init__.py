@@ -7,6 +7,7 @@ import click
 from ..store import Store
 from .app import app
 from .export import export
+from .fork import fork, rejudge, transcripts
 from .run import run
 from .runs import runs
 
@@ -35,7 +36,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.obj = Context(db)
 
 
-for command in (run, export, runs, app):
+for command in (run, export, runs, transcripts, fork, rejudge, app):
     cli.add_command(command)
 
 

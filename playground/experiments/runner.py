@@ -102,6 +102,51 @@ def load_run_experiment(store: Store, run_id: str) -> Experiment:
     return Experiment.model_validate(info.config["experiment"]).check()
 
 
+def prepare(
+    experiment: Experiment, credentials: Credentials, models: dict[str, Model] | None = None
+) -> tuple[Protocol, dict[str, Seat], Provenance]:
+    """Check an experiment and build its protocol, seats and the provenance its verdicts carry."""
+    experiment.check()
+    options = experiment.protocol_options()
+    protocol: Protocol = experiment.protocol_class()(options)
+    seats = build_seats(experiment, credentials, models)
+    provenance = Provenance(
+        roles={role: seat.provenance() for role, seat in seats.items()},
+        options=options.model_dump(mode="json"),
+        dataset=experiment.dataset,
+        seed=experiment.seed,
+        playground_version=__version__,
+        packages=package_versions(),
+    )
+    return protocol, seats, provenance
+
+
+def create_run(
+    store: Store,
+    experiment: Experiment,
+    provenance: Provenance,
+    source: str,
+    **extra: object,
+) -> str:
+    """Record a new run with its full configuration; its id."""
+    run_id = new_run_id()
+    store.create_run(
+        run_id,
+        name=experiment.name,
+        protocol=experiment.protocol,
+        dataset=experiment.dataset,
+        config={
+            "experiment": experiment.model_dump(mode="json", exclude_none=True),
+            "provenance": provenance.model_dump(mode="json"),
+            **extra,
+        },
+        tags=experiment.tags,
+        version=__version__,
+        source=source,
+    )
+    return run_id
+
+
 async def run_experiment(
     experiment: Experiment | None,
     store: Store,
@@ -139,41 +184,15 @@ async def run_experiment(
         raise ExperimentError("nothing to run: give an experiment or a run id to resume")
     overrides = {"concurrency": concurrency, "cache": cache}
     experiment = experiment.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-    experiment.check()
-    protocol_cls = experiment.protocol_class()
-    options = experiment.protocol_options()
-    protocol: Protocol = protocol_cls(options)
+    protocol, seats, provenance = prepare(experiment, credentials, models)
     items = select_items(experiment)
-    seats = build_seats(experiment, credentials, models)
-    provenance = Provenance(
-        roles={role: seat.provenance() for role, seat in seats.items()},
-        options=options.model_dump(mode="json"),
-        dataset=experiment.dataset,
-        seed=experiment.seed,
-        playground_version=__version__,
-        packages=package_versions(),
-    )
 
     done: set[tuple[str, str]] = set()
     if resume:
         run_id = resume
         done = store.reopen_run(run_id)
     else:
-        run_id = new_run_id()
-        store.create_run(
-            run_id,
-            name=experiment.name,
-            protocol=experiment.protocol,
-            dataset=experiment.dataset,
-            config={
-                "experiment": experiment.model_dump(mode="json", exclude_none=True),
-                "provenance": provenance.model_dump(mode="json"),
-                "items": len(items),
-            },
-            tags=experiment.tags,
-            version=__version__,
-            source=source,
-        )
+        run_id = create_run(store, experiment, provenance, source, items=len(items))
     if on_start:
         on_start(run_id)
     emit = fan_out([store.record, sink])

@@ -169,6 +169,14 @@ class TranscriptContext:
         self._record(turn)
         return turn
 
+    def copy_turns(self, turns: list[Turn]) -> None:
+        """Start from another transcript's turns (a fork): each is recorded again, as it was,
+        with ``meta.copied = True``; failed turns are not copied, so they are run again."""
+        for turn in sorted(turns, key=lambda t: t.index):
+            if turn.error is None:
+                self._record(turn.model_copy(update={"meta": {**turn.meta, "copied": True}}))
+                self._next_index = max(self._next_index, turn.index + 1)
+
     def human_turn(
         self,
         role: str,
@@ -274,12 +282,16 @@ class Protocol(ABC):
     async def run(self, ctx: TranscriptContext) -> None:
         """Run one transcript, calling models through ``ctx.call`` and ending in ``ctx.verdict``."""
 
-    async def run_transcript(self, ctx: TranscriptContext, parent_id: str | None = None) -> None:
+    async def run_transcript(
+        self, ctx: TranscriptContext, parent_id: str | None = None, copied: list[Turn] | None = None
+    ) -> None:
         """Run with bookkeeping: a transcript that cannot finish still ends in a recorded
-        ``error`` verdict, so every item is accounted for and none is ever scored by accident."""
+        ``error`` verdict, so every item is accounted for and none is ever scored by accident.
+        A fork passes its ``parent_id`` and the ``copied`` turns it starts from."""
         ctx.emit(
             TranscriptStarted(ctx.run_id, ctx.transcript_id, ctx.item, ctx.assignment, parent_id)
         )
+        ctx.copy_turns(copied or [])
         try:
             await self.run(ctx)
         except Exception as exc:

@@ -16,6 +16,7 @@ from .judging import (
     RoundOptions,
     answer_pair,
     choose_side,
+    done,
     judge_panel,
     judge_question,
     orders,
@@ -74,18 +75,18 @@ class Consultancy(Protocol):
         mine = ctx.assignment.seats["consultant"]
         other = next(i for i in ctx.assignment.display_order if i != mine)
         for round_ in range(1, rounds + 1):
-            messages = prompt.render(
-                question=ctx.item.question,
-                my_answer=ctx.item.answers[mine],
-                other_answer=ctx.item.answers[other],
-                passage=ctx.item.passage or "(none)",
-                transcript=render_transcript(ctx, quotes=quotes),
-                round=round_,
-                rounds=rounds,
-            )
-            await ctx.call(
-                "consultant", messages, round=round_, annotate=quote_counter(ctx, quotes)
-            )
+            if not done(ctx, "consultant", round_):  # a fork continues from copied turns
+                messages = prompt.render(
+                    question=ctx.item.question,
+                    my_answer=ctx.item.answers[mine],
+                    other_answer=ctx.item.answers[other],
+                    passage=ctx.item.passage or "(none)",
+                    transcript=render_transcript(ctx, quotes=quotes),
+                    round=round_,
+                    rounds=rounds,
+                )
+                annotate = quote_counter(ctx, quotes)
+                await ctx.call("consultant", messages, round=round_, annotate=annotate)
             if round_ < rounds:
                 if self.options.judge_each_round:
                     await judge_panel(ctx, self.options.judges, interim_round=round_, quotes=quotes)

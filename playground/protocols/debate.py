@@ -15,6 +15,7 @@ from .judging import (
     RoundOptions,
     answer_pair,
     choose_side,
+    done,
     judge_panel,
     judge_question,
     label_of,
@@ -72,20 +73,21 @@ class Debate(Protocol):
         await self.choose(ctx)
         rounds = self.options.rounds
         for round_ in range(1, rounds + 1):
+            todo = [seat for seat in SEATS if not done(ctx, seat, round_)]  # a fork copies some
             if self.options.turn_order == "simultaneous":
-                so_far = render_transcript(ctx, quotes=self.options.quotes)  # not this round's
-                indices = [ctx.reserve_index() for _ in SEATS]
+                before = [t for t in ctx.turns if t.round is None or t.round < round_]
+                so_far = render_transcript(ctx, before, quotes=self.options.quotes)
+                indices = [ctx.reserve_index() for _ in todo]
                 await together(
                     *(
                         self.speak(ctx, s, round_, so_far, i)
-                        for s, i in zip(SEATS, indices, strict=True)
+                        for s, i in zip(todo, indices, strict=True)
                     )
                 )
             else:
-                for seat in SEATS:
-                    await self.speak(
-                        ctx, seat, round_, render_transcript(ctx, quotes=self.options.quotes)
-                    )
+                for seat in todo:
+                    so_far = render_transcript(ctx, quotes=self.options.quotes)
+                    await self.speak(ctx, seat, round_, so_far)
             if round_ < rounds:
                 await self.between_rounds(ctx, round_)
         await judge_panel(ctx, self.options.judges, quotes=self.options.quotes)

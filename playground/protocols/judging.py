@@ -73,6 +73,13 @@ class RoundOptions(JudgedOptions):
     )
 
 
+def done(ctx: TranscriptContext, role: str, round_: int | None, kind: str | None = None) -> bool:
+    """Whether this step already has a turn: a fork continues a transcript from copied turns."""
+    return any(
+        t.role == role and t.round == round_ and t.meta.get("kind") == kind for t in ctx.turns
+    )
+
+
 def answer_pair(item: Item, rng: random.Random) -> list[int]:
     """The true answer and one wrong answer, in a random order that becomes the display order."""
     wrong = [i for i in range(len(item.answers)) if i != item.correct]
@@ -107,9 +114,12 @@ def render_transcript(
     with quote checking on, every quote is marked verified or unverified."""
     lines: list[str] = [JUDGE_NOTE] if quotes != "off" else []
     for turn in sorted(turns if turns is not None else ctx.turns, key=lambda t: t.index):
-        is_question = turn.meta.get("kind") == QUESTION
-        if turn.role not in ctx.assignment.seats and not is_question:
-            continue
+        kind = turn.meta.get("kind")
+        is_question = kind == QUESTION
+        if kind not in (None, QUESTION) or (
+            turn.role not in ctx.assignment.seats and not is_question
+        ):
+            continue  # only speeches and judge questions: not side choices or interim judgements
         if turn.round is not None and f"Round {turn.round}" not in lines:
             lines.append(f"Round {turn.round}")
         content = (
@@ -175,6 +185,8 @@ async def judge_panel(
         assert prompt is not None
         messages = prompt.render(**values)
         if interim_round is not None:
+            if done(ctx, judge, interim_round, INTERIM):
+                return
             await ctx.call(judge, messages, round=interim_round, annotate=interim)
             return
         turn = await ctx.call(judge, messages)
@@ -188,6 +200,9 @@ async def judge_question(
     ctx: TranscriptContext, judge: str, round_: int, rounds: int, quotes: QuoteMode = "off"
 ) -> Turn:
     """The judge's question after a round, seen by the arguers in the transcript."""
+    existing = [t for t in ctx.turns if t.round == round_ and t.meta.get("kind") == QUESTION]
+    if existing:
+        return existing[0]
     template = get_prompt("debate/judge_question")
     transcript = render_transcript(ctx, quotes=quotes)
     values = judge_values(ctx, transcript) | {"round": round_, "rounds": rounds}
@@ -199,6 +214,9 @@ async def judge_question(
 async def choose_side(ctx: TranscriptContext, role: str) -> int:
     """Open protocols: the model in ``role`` picks the answer it will argue for (recorded on
     its turn as meta.kind 'choice', meta.chose). No clear pick ends the transcript in error."""
+    copied = [t for t in ctx.turns if t.role == role and t.meta.get("kind") == CHOICE]
+    if copied and copied[0].meta.get("chose") is not None:
+        return int(copied[0].meta["chose"])
     template: PromptTemplate = get_prompt("debate/choose")
     shown = ctx.assignment.display_order
     values = judge_values(ctx, "") | {"passage": ctx.item.passage or "(none)"}

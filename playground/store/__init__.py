@@ -255,6 +255,17 @@ class Store:
         with self.engine.connect() as conn:
             return build_transcripts(self, conn, run_id)
 
+    def get_transcript(self, transcript_id: str) -> TranscriptView | None:
+        """One stored transcript with its turns and verdicts."""
+        with self.engine.connect() as conn:
+            run_id = conn.scalar(
+                sa.select(self.transcripts.c.run_id).where(self.transcripts.c.id == transcript_id)
+            )
+            if run_id is None:
+                return None
+            views = build_transcripts(self, conn, run_id)
+        return next(v for v in views if v.id == transcript_id)
+
     def iter_records(self, run_id: str | None = None) -> Iterator[Any]:
         """Every verdict as an export `Record`, oldest run first; one run with ``run_id``."""
         with self.engine.connect() as conn:
