@@ -43,6 +43,7 @@ def test_options_are_validated_by_the_protocol():
         "interactive_judge": False,
         "judge_each_round": False,
         "judges": ["judge"],
+        "best_of_n": 1,
         "quotes": "off",
     }
 
@@ -66,7 +67,7 @@ def test_options_are_validated_by_the_protocol():
         ),
         (
             {"options": {"round": 2}},
-            "options.round: unknown key (allowed: swap_positions, judges, rounds, judge_each_round, quotes, turn_order, interactive_judge)",
+            "options.round: unknown key (allowed: swap_positions, judges, rounds, judge_each_round, best_of_n, quotes, turn_order, interactive_judge)",
         ),
         (
             {"roles": {"judge": {"model": "local/smollm2", "temprature": 1}}},

@@ -182,3 +182,60 @@ def test_bad_judge_seat_names_are_refused():
                 "roles": {"judge": {"model": "local/smollm2"}},
             }
         )
+
+
+def test_best_of_n_records_candidates_scores_and_the_pick(store, tiny_dataset):
+    from playground.protocols.judging import parse_selection
+
+    counter = {"n": 0}
+
+    def sampler(messages, config):
+        counter["n"] += 1
+        return f"candidate speech {counter['n']}"
+
+    def selector(messages, config):
+        return "1: 3\n2: 9\n3: 5\nBest: 2"
+
+    exp = parse_experiment(
+        {
+            "name": "bon",
+            "protocol": "debate",
+            "dataset": str(tiny_dataset),
+            "items": ["q1"],
+            "options": {"rounds": 1, "best_of_n": 3},
+            "roles": {
+                "debater": {"model": "scripted/x"},
+                "judge": {"model": "scripted/x"},
+                "selector": {"model": "scripted/x"},
+            },
+        }
+    )
+    models = {
+        "debater_a": ScriptedModel(sampler, name="a"),
+        "debater_b": ScriptedModel(sampler, name="b"),
+        "judge": ScriptedModel(judge),
+        "selector": ScriptedModel(selector, name="sel"),
+    }
+    summary = asyncio.run(run_experiment(exp, store, models=models))
+    [record] = store.iter_records(summary.info.id)
+    for seat in ("debater_a", "debater_b"):
+        candidates = [
+            t for t in record.turns if t.role == seat and t.meta.get("kind") == "candidate"
+        ]
+        assert [t.meta["candidate"] for t in candidates] == [1, 2, 3]
+        assert len({t.content for t in candidates}) == 3  # the cache did not collapse them
+        [speech] = [t for t in record.turns if t.role == seat and "selected" in t.meta]
+        assert speech.meta["selected"] == 2 and speech.content == candidates[1].content
+        assert speech.meta["candidates"] == [t.index for t in candidates]
+    selections = [t for t in record.turns if t.role == "selector"]
+    assert [t.meta["scores"] for t in selections] == [{"1": 3.0, "2": 9.0, "3": 5.0}] * 2
+    # the judge read only the picked speeches
+    judged = models["judge"].calls[0][-1].content
+    assert judged.count("candidate speech") == 2
+    assert parse_selection("no idea", 3) == {
+        "kind": "selection",
+        "scores": {},
+        "chosen": 1,
+        "status": "unparseable",
+    }
+    assert parse_selection("1: 2\n2: 8", 2)["chosen"] == 2

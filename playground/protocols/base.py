@@ -113,12 +113,14 @@ class TranscriptContext:
         meta: dict[str, Any] | None = None,
         prompt: PromptTemplate | None = None,
         annotate: Callable[[str], dict[str, Any]] | None = None,
+        sample: int = 0,
     ) -> Turn:
         """Call the model in ``role``'s seat, streaming deltas out as events; record the turn.
 
         ``prompt`` is the template the messages came from when it is not the seat's own (a
         judge's question prompt); ``annotate`` adds to the turn's meta from its text before the
-        turn is recorded (e.g. an interim credence). Raises `TurnFailed` (after recording the
+        turn is recorded (e.g. an interim credence); ``sample`` numbers deliberate repeats of the
+        same call (best-of-N candidates) so the cache keeps them apart. Raises `TurnFailed` (after recording the
         failed turn) when the call fails for good.
         """
         seat = self.seats[role]
@@ -148,7 +150,7 @@ class TranscriptContext:
             self.emit(TextDelta(tid, index, text))
 
         try:
-            completion, cached = await self._complete(seat, messages, on_delta, on_retry)
+            completion, cached = await self._complete(seat, messages, on_delta, on_retry, sample)
         except Exception as exc:
             turn = Turn(**common, error=one_line(exc, self.redact), retries=retries)
             self._record(turn)
@@ -177,6 +179,29 @@ class TranscriptContext:
                 self._record(turn.model_copy(update={"meta": {**turn.meta, "copied": True}}))
                 self._next_index = max(self._next_index, turn.index + 1)
 
+    def note_turn(
+        self,
+        role: str,
+        content: str,
+        *,
+        model: str,
+        round: int | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Turn:
+        """Record a turn no model call produced here: a person's entry, or the candidate a
+        selector picked (its tokens and cost are on the candidate's own turn)."""
+        turn = Turn(
+            index=self.reserve_index(),
+            role=role,
+            round=round,
+            model=model,
+            content=content,
+            meta=meta or {},
+        )
+        self.emit(TurnStarted(self.transcript_id, turn.index, role, round, model))
+        self._record(turn)
+        return turn
+
     def human_turn(
         self,
         role: str,
@@ -186,17 +211,7 @@ class TranscriptContext:
         meta: dict[str, Any] | None = None,
     ) -> Turn:
         """Record what a person wrote in ``role``'s seat: same schema, ``model = "human"``."""
-        turn = Turn(
-            index=self.reserve_index(),
-            role=role,
-            round=round,
-            model=HUMAN,
-            content=content,
-            meta=meta or {},
-        )
-        self.emit(TurnStarted(self.transcript_id, turn.index, role, round, HUMAN))
-        self._record(turn)
-        return turn
+        return self.note_turn(role, content, model=HUMAN, round=round, meta=meta)
 
     async def _complete(
         self,
@@ -204,11 +219,14 @@ class TranscriptContext:
         messages: list[Message],
         on_delta: Callable[[str], None],
         on_retry: Callable[[BaseException, int, float], None],
+        sample: int = 0,
     ) -> tuple[Completion, bool]:
         """The completion and whether it came from the cache; a miss is retried, limited by
         the seat's provider limiter, and cached once it succeeds."""
         key, completion = (
-            self.cache.lookup(seat.model, messages, seat.config) if self.cache else ("", None)
+            self.cache.lookup(seat.model, messages, seat.config, sample)
+            if self.cache
+            else ("", None)
         )
         if completion is not None:
             if self.stream:

@@ -15,12 +15,12 @@ from .base import Protocol, TranscriptContext
 from .judging import (
     RoundOptions,
     answer_pair,
+    argue,
     choose_side,
     done,
     judge_panel,
     judge_question,
     orders,
-    quote_counter,
     render_transcript,
 )
 
@@ -43,13 +43,15 @@ class Consultancy(Protocol):
     prompts: ClassVar[dict[str, str]] = {
         "consultant": "consultancy/consultant",
         "judge": "consultancy/judge",
+        "selector": "debate/selector",
     }
     Options = ConsultancyOptions
     options: ConsultancyOptions
 
     @classmethod
     def seats(cls, options: BaseModel) -> tuple[str, ...]:
-        return ("consultant", *getattr(options, "judges", ["judge"]))
+        selector = ("selector",) if getattr(options, "best_of_n", 1) > 1 else ()
+        return ("consultant", *getattr(options, "judges", ["judge"]), *selector)
 
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
         plans = []
@@ -85,8 +87,9 @@ class Consultancy(Protocol):
                     round=round_,
                     rounds=rounds,
                 )
-                annotate = quote_counter(ctx, quotes)
-                await ctx.call("consultant", messages, round=round_, annotate=annotate)
+                await argue(
+                    ctx, "consultant", messages, round_, self.options, ctx.item.answers[mine]
+                )
             if round_ < rounds:
                 if self.options.judge_each_round:
                     await judge_panel(ctx, self.options.judges, interim_round=round_, quotes=quotes)

@@ -14,13 +14,13 @@ from .base import Protocol, TranscriptContext
 from .judging import (
     RoundOptions,
     answer_pair,
+    argue,
     choose_side,
     done,
     judge_panel,
     judge_question,
     label_of,
     orders,
-    quote_counter,
     render_transcript,
     together,
 )
@@ -50,13 +50,15 @@ class Debate(Protocol):
         "debater_a": "debate/debater",
         "debater_b": "debate/debater",
         "judge": "debate/judge",
+        "selector": "debate/selector",
     }
     Options = DebateOptions
     options: DebateOptions
 
     @classmethod
     def seats(cls, options: BaseModel) -> tuple[str, ...]:
-        return (*SEATS, *getattr(options, "judges", ["judge"]))
+        selector = ("selector",) if getattr(options, "best_of_n", 1) > 1 else ()
+        return (*SEATS, *getattr(options, "judges", ["judge"]), *selector)
 
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
         # debater A defends the answer shown first, so a swap also swaps the debaters' sides
@@ -77,7 +79,11 @@ class Debate(Protocol):
             if self.options.turn_order == "simultaneous":
                 before = [t for t in ctx.turns if t.round is None or t.round < round_]
                 so_far = render_transcript(ctx, before, quotes=self.options.quotes)
-                indices = [ctx.reserve_index() for _ in todo]
+                # best-of-N turns number their candidates as they come, so nothing is reserved
+                if self.options.best_of_n == 1:
+                    indices: list[int | None] = [ctx.reserve_index() for _ in todo]
+                else:
+                    indices = [None] * len(todo)
                 await together(
                     *(
                         self.speak(ctx, s, round_, so_far, i)
@@ -112,8 +118,7 @@ class Debate(Protocol):
             round=round_,
             rounds=self.options.rounds,
         )
-        annotate = quote_counter(ctx, self.options.quotes)
-        await ctx.call(seat, messages, round=round_, index=index, annotate=annotate)
+        await argue(ctx, seat, messages, round_, self.options, ctx.item.answers[mine], index)
 
     async def between_rounds(self, ctx: TranscriptContext, round_: int) -> None:
         if self.options.judge_each_round:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -24,6 +25,14 @@ INTERIM = "interim"
 """``meta.kind`` of a judge's judgement after a round, before the end (a credence curve point)."""
 CHOICE = "choice"
 """``meta.kind`` of a model choosing the answer it will argue for."""
+CANDIDATE = "candidate"
+"""``meta.kind`` of one of the N samples of a best-of-N turn."""
+SELECTION = "selection"
+"""``meta.kind`` of the selector's scoring of best-of-N candidates."""
+_SCORE = re.compile(
+    r"^\s*(?:candidate\s*)?(\d+)\s*[:=\-]\s*(\d+(?:\.\d+)?)", re.IGNORECASE | re.MULTILINE
+)
+_BEST = re.compile(r"\bbest\s*[:：]\s*(?:candidate\s*)?(\d+)", re.IGNORECASE)
 
 
 class JudgedOptions(BaseModel):
@@ -64,6 +73,13 @@ class RoundOptions(JudgedOptions):
         False,
         description="Every judge also gives a choice and credence after each round but the "
         "last, recorded on its turn (meta.kind = 'interim'), for credence curves.",
+    )
+    best_of_n: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description="Each arguer turn samples N candidates (meta.kind = 'candidate') and the "
+        "selector seat scores them (meta.kind = 'selection'); the pick becomes the speech.",
     )
     quotes: QuoteMode = Field(
         "off",
@@ -230,3 +246,61 @@ async def choose_side(ctx: TranscriptContext, role: str) -> int:
     if turn.meta["chose"] is None:
         raise TurnFailed(turn.model_copy(update={"error": "no clear 'Answer: A/B' choice"}))
     return int(turn.meta["chose"])
+
+
+def parse_selection(text: str, n: int) -> dict[str, Any]:
+    """A selector's reply: scores per candidate (1-based) and its pick. No valid ``Best: k`` but
+    scores → the highest-scored; nothing readable → status unparseable and candidate 1."""
+    scores = {int(k): float(v) for k, v in _SCORE.findall(text) if 1 <= int(k) <= n}
+    best = [int(b) for b in _BEST.findall(text) if 1 <= int(b) <= n]
+    if best:
+        chosen, status = best[-1], "ok"
+    elif scores:
+        chosen, status = max(scores, key=lambda k: (scores[k], -k)), "ok"
+    else:
+        chosen, status = 1, "unparseable"
+    return {
+        "kind": SELECTION,
+        "scores": {str(k): v for k, v in scores.items()},
+        "chosen": chosen,
+        "status": status,
+    }
+
+
+async def argue(
+    ctx: TranscriptContext,
+    seat: str,
+    messages: list[Any],
+    round_: int,
+    options: RoundOptions,
+    my_answer: str,
+    index: int | None = None,
+) -> Turn:
+    """One arguer speech: a single call, or with ``best_of_n`` N candidate calls scored by the
+    selector seat, the pick recorded as the speech (meta.selected, meta.candidates)."""
+    annotate = quote_counter(ctx, options.quotes)
+    n = options.best_of_n
+    if n == 1:
+        return await ctx.call(seat, messages, round=round_, index=index, annotate=annotate)
+    candidates = await together(
+        *(
+            ctx.call(
+                seat, messages, round=round_, meta={"kind": CANDIDATE, "candidate": i + 1}, sample=i
+            )
+            for i in range(n)
+        )
+    )
+    prompt = ctx.seats["selector"].prompt
+    assert prompt is not None
+    listing = "\n\n".join(f"{i}. {c.content.strip()}" for i, c in enumerate(candidates, 1))
+    selector_messages = prompt.render(
+        question=ctx.item.question, my_answer=my_answer, candidates=listing
+    )
+    selection = await ctx.call(
+        "selector", selector_messages, round=round_, annotate=lambda text: parse_selection(text, n)
+    )
+    chosen = candidates[selection.meta["chosen"] - 1]
+    meta = {"selected": selection.meta["chosen"], "candidates": [c.index for c in candidates]}
+    if annotate:
+        meta |= annotate(chosen.content)
+    return ctx.note_turn(seat, chosen.content, model=chosen.model, round=round_, meta=meta)

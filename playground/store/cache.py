@@ -21,14 +21,20 @@ if TYPE_CHECKING:
     from . import Store
 
 
-def cache_key(model: Model, messages: Sequence[Message], config: GenerateConfig) -> str:
+def cache_key(
+    model: Model, messages: Sequence[Message], config: GenerateConfig, sample: int = 0
+) -> str:
+    """``sample`` tells apart deliberate repeats of one call (best-of-N candidates), which must
+    not answer each other from the cache."""
     described = model.describe()  # never holds a key; the endpoint without credentials
-    payload = {
+    payload: dict[str, object] = {
         "model": model.model_string,
         "base_url": described.get("base_url"),
         "params": config.params(),
         "messages": [[m.role, m.content] for m in messages],
     }
+    if sample:
+        payload["sample"] = sample
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -41,11 +47,11 @@ class ResponseCache:
         self.table = store.response_cache
 
     def lookup(
-        self, model: Model, messages: Sequence[Message], config: GenerateConfig
+        self, model: Model, messages: Sequence[Message], config: GenerateConfig, sample: int = 0
     ) -> tuple[str, Completion | None]:
         """The call's key and its cached completion, if there is one. A cached completion
         costs nothing now: its cost is 0 and its latency 0; token counts are the original's."""
-        key = cache_key(model, messages, config)
+        key = cache_key(model, messages, config, sample)
         completion = self.get(key)
         if completion is not None:
             completion.usage.cost_usd = 0.0
