@@ -182,8 +182,11 @@ def test_export_unknown_run(tmp_path):
 
 
 def any_protocol(request_json) -> str:
-    system = request_json["messages"][0]["content"]
-    last = request_json["messages"][-1]["content"]
+    messages = request_json["messages"]
+    system = request_json.get("system") or messages[0]["content"]  # Anthropic puts it apart
+    if isinstance(system, list):
+        system = " ".join(part["text"] for part in system)
+    last = messages[-1]["content"]
     if "Which answer will you argue for?" in last:
         return "Answer: A"
     if "Write one short question" in last:
@@ -209,12 +212,14 @@ def any_protocol(request_json) -> str:
         ("debate", ["debater", "judge"], 'rounds = 1\njudges = ["judge", "judge_b"]', 4),
     ],
 )
+@pytest.mark.parametrize("api", ["openai", "anthropic"])
 def test_every_protocol_runs_from_the_cli(
-    tmp_path, openai_server, protocol, roles, options, verdicts
+    tmp_path, openai_server, anthropic_server, api, protocol, roles, options, verdicts
 ):
-    openai_server.responder = any_protocol
+    server = {"openai": openai_server, "anthropic": anthropic_server}[api]
+    server.responder = any_protocol
     tables = "".join(
-        f'[roles.{r}]\nmodel = "openai/m"\nbase_url = "{openai_server.base_url}"\n' for r in roles
+        f'[roles.{r}]\nmodel = "{api}/m"\nbase_url = "{server.base_url}"\n' for r in roles
     )
     exp = tmp_path / "e.toml"
     exp.write_text(

@@ -41,3 +41,39 @@ def test_cli_run_on_the_embedded_model(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "transcripts: 2" in result.output  # one item, both positions
+
+
+@pytest.mark.parametrize(
+    ("protocol", "roles", "options"),
+    [
+        ("blind", ["judge"], {}),
+        ("consultancy", ["consultant", "judge"], {"rounds": 1}),
+        ("open_consultancy", ["consultant", "judge"], {"rounds": 1}),
+        ("open_debate", ["debater", "judge"], {"rounds": 1}),
+    ],
+)
+def test_every_protocol_on_the_embedded_model(store, protocol, roles, options):
+    from playground.experiments import parse_experiment
+
+    role = {"model": "local/smollm2", "max_tokens": 48, "temperature": 0.0}
+    experiment = parse_experiment(
+        {
+            "name": protocol,
+            "protocol": protocol,
+            "dataset": "builtin:reading",
+            "limit": 1,
+            "options": options,
+            "roles": dict.fromkeys(roles, role),
+        }
+    )
+    summary = asyncio.run(run_experiment(experiment, store))
+    assert summary.info.status == "done"
+    records = list(store.iter_records(summary.info.id))
+    assert records and all(r.protocol == protocol for r in records)
+    for r in records:
+        # the tiny model may not follow formats: an open protocol's side choice can fail, and a
+        # verdict can be unparseable, but every outcome is recorded honestly, never guessed
+        assert r.verdict.status in ("ok", "unparseable", "error")
+        assert all(t.model == "local/smollm2" and t.cost_usd == 0.0 for t in r.turns if not t.error)
+        if r.verdict.status != "ok":
+            assert r.is_correct is None
