@@ -88,7 +88,10 @@ typed_keys = key_fields(secrets := secret_keys())
 credentials = Credentials.from_sources(typed_keys, secrets)
 
 examples = sorted(EXAMPLES.glob("*.toml"))
-choice = st.selectbox("Start from", [p.name for p in examples], key="batch.example")
+names = [p.name for p in examples]
+# the example that needs no key and no server comes first
+default = names.index("debate-local.toml") if "debate-local.toml" in names else 0
+choice = st.selectbox("Start from", names, index=default, key="batch.example")
 text = st.text_area(
     "Experiment (TOML; see the README for every key)",
     value=(EXAMPLES / choice).read_text() if choice else "",
