@@ -1,6 +1,7 @@
 """A real debate on the embedded model (SmolLM2 in-process): no key, no server, no mock."""
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -77,3 +78,27 @@ def test_every_protocol_on_the_embedded_model(store, protocol, roles, options):
         assert all(t.model == "local/smollm2" and t.cost_usd == 0.0 for t in r.turns if not t.error)
         if r.verdict.status != "ok":
             assert r.is_correct is None
+
+
+def test_loopback_servers_can_answer_with_the_embedded_model(tmp_path):
+    """The README's way to try the CLI against local OpenAI-/Anthropic-compatible servers."""
+    from loopback.anthropic_server import AnthropicServer
+    from loopback.openai_server import OpenAIServer
+    from loopback.shapes import model_responder
+
+    responder = model_responder("local/smollm2")
+    with OpenAIServer(responder=responder) as oa, AnthropicServer(responder=responder) as an:
+        exp = tmp_path / "e.toml"
+        exp.write_text(
+            Path("examples/debate-local-servers.toml")
+            .read_text()
+            .replace("http://127.0.0.1:8000/v1", oa.base_url)
+            .replace("http://127.0.0.1:8001", an.base_url)
+            .replace("rounds = 2", "rounds = 1")
+            .replace("limit = 2", "limit = 1")
+        )
+        result = CliRunner().invoke(cli, ["--db", str(tmp_path / "log.db"), "run", str(exp)])
+        assert result.exit_code == 0, result.output
+        assert "transcripts: 1" in result.output and "0 error" in result.output
+        assert {r.path for r in oa.requests} == {"/v1/chat/completions"}
+        assert {r.path for r in an.requests} == {"/v1/messages"}

@@ -18,7 +18,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .shapes import Fault, Finish, Recorded, Reply, Responder, default_responder, pieces, words
+from .shapes import (
+    Fault,
+    Finish,
+    Recorded,
+    Reply,
+    Responder,
+    default_responder,
+    model_responder,
+    pieces,
+    words,
+)
 from .transport import Handler, HTTPServer
 
 
@@ -263,6 +273,12 @@ def main(server_class: type[LoopbackServer], argv: Sequence[str] | None = None) 
     parser.add_argument("--api-key", default=None, help="require this key")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--no-record", action="store_true", help="keep no request bodies")
+    parser.add_argument(
+        "--responder",
+        default="echo",
+        metavar="echo|MODEL",
+        help="echo (deterministic) or a playground model string such as local/smollm2",
+    )
     args = parser.parse_args(argv)
     server = server_class(
         port=args.port,
@@ -273,6 +289,7 @@ def main(server_class: type[LoopbackServer], argv: Sequence[str] | None = None) 
         api_key=args.api_key,
         verbose=args.verbose,
         record=not args.no_record,
+        responder=None if args.responder == "echo" else model_responder(args.responder),
     )
     with server:
         print(f"{server_class.__name__} on {server.base_url} (Ctrl-C to stop)", flush=True)

@@ -97,6 +97,30 @@ def default_responder(request: dict[str, Any]) -> str:
     return f"Echo: {text_of(users[-1]['content']) if users else ''}"
 
 
+def model_responder(model_string: str) -> Responder:
+    """Answers with a playground model (e.g. ``local/smollm2``), so a loopback server can stand in
+    for a real OpenAI- or Anthropic-compatible endpoint with real text. Each request runs one
+    call on the handler's thread; the embedded model serialises them itself."""
+    import asyncio
+
+    from playground.providers import GenerateConfig, Message, get_model
+
+    model = get_model(model_string)
+
+    def respond(request: dict[str, Any]) -> str:
+        messages = []
+        system = request.get("system")  # Anthropic keeps it apart from the messages
+        if system:
+            messages.append(Message(role="system", content=text_of(system)))
+        for m in request.get("messages", []):
+            messages.append(Message(role=m["role"], content=text_of(m["content"])))
+        limit = request.get("max_tokens") or request.get("max_completion_tokens")
+        config = GenerateConfig(max_tokens=limit, temperature=request.get("temperature"))
+        return asyncio.run(model.generate(messages, config)).text
+
+    return respond
+
+
 def sse(data: Any, event: str | None = None) -> bytes:
     head = f"event: {event}\n" if event else ""
     body = data if isinstance(data, str) else json.dumps(data)
