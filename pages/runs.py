@@ -27,6 +27,19 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
 
 
+def prompt_versions(info: RunInfo) -> list[str]:
+    """``prompt_id@hash8`` of each seat's prompt in a run: the label the Prompts page and the
+    analysis views use, and a valid pin in an experiment file."""
+    roles = info.config.get("provenance", {}).get("roles", {})
+    return sorted(
+        {
+            f"{role['prompt_id']}@{role['prompt_hash'][:8]}"
+            for role in roles.values()
+            if role.get("prompt_id") and role.get("prompt_hash")
+        }
+    )
+
+
 def runs_table(runs: list[RunInfo]) -> None:
     rows = [
         {
@@ -42,6 +55,7 @@ def runs_table(runs: list[RunInfo]) -> None:
             "Tokens": r.input_tokens + r.output_tokens,
             "Cost": r.cost_usd,
             "Source": r.source,
+            "Prompts": ", ".join(prompt_versions(r)),
             "Created": r.created_at,
         }
         for r in runs
@@ -149,7 +163,20 @@ if not runs:
     st.page_link("pages/debate.py", label="Go to the Debate page", icon=":material/forum:")
     st.stop()
 
+versions = sorted({v for r in runs for v in prompt_versions(r)})
+chosen = st.multiselect(
+    "Prompt version",
+    versions,
+    key="runs.prompts",
+    placeholder="Any",
+    help="Only runs in which some seat used one of these prompt versions (id@hash8).",
+)
+if chosen:
+    runs = [r for r in runs if set(prompt_versions(r)) & set(chosen)]
 runs_table(runs)
+if not runs:
+    st.info("No run used these prompt versions.")
+    st.stop()
 by_id = {r.id: r for r in runs}
 wanted = st.query_params.get("run")
 run_id = st.selectbox(

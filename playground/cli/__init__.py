@@ -8,6 +8,7 @@ from ..store import Store
 from .app import app
 from .export import export
 from .fork import fork, rejudge, transcripts
+from .prompts import prompts
 from .run import run
 from .runs import runs
 
@@ -36,7 +37,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.obj = Context(db)
 
 
-for command in (run, export, runs, transcripts, fork, rejudge, app):
+for command in (run, export, runs, transcripts, fork, rejudge, prompts, app):
     cli.add_command(command)
 
 

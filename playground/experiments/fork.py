@@ -70,7 +70,7 @@ async def fork(
     data |= {"name": f"{label} ({run.name})", "items": [original.item.id]}
     data.pop("limit", None)
     experiment = parse_experiment(data)
-    protocol, seats, provenance = prepare(experiment, credentials, models)
+    protocol, seats, provenance = prepare(experiment, credentials, models, store)
     parent = {"transcript": transcript_id, "run": run.id, "kind": kind, "at_turn": at_turn}
     run_id = create_run(store, experiment, provenance, source, items=1, parent=parent)
     ctx = TranscriptContext(

@@ -14,7 +14,9 @@ from datetime import datetime
 from .. import __version__, package_versions
 from ..datasets import load_dataset
 from ..events import RunStarted, Sink, fan_out
-from ..prompts import get_prompt
+from ..prompting.validate import check_for_seat
+from ..prompting.versions import resolve_prompt
+from ..prompts import PromptError, get_prompt
 from ..protocols import Protocol, Seat, TranscriptContext
 from ..providers import Credentials, Model, ProviderError, RetryPolicy, get_model
 from ..providers.limits import Limiter
@@ -52,11 +54,14 @@ def build_seats(
     experiment: Experiment,
     credentials: Credentials,
     models: dict[str, Model] | None = None,
+    store: Store | None = None,
 ) -> dict[str, Seat]:
     """Resolve each seat's model, generation parameters, prompt template and provider limiter.
 
     A ``[limits.X]`` table applies to seats whose model string is X or whose provider is X;
-    seats under the same table share one limiter.
+    seats under the same table share one limiter. A prompt pinned as ``ID@HASH`` is a stored
+    version (`playground.prompting`), so pinning one needs ``store``; with a store, the
+    template files used are recorded there as versions.
     """
     protocol = experiment.protocol_class()
     limiters: dict[str, Limiter] = {}
@@ -70,7 +75,12 @@ def build_seats(
             model.check_config(generate)
         except ProviderError as exc:
             raise ExperimentError(f"roles.{role}: {exc}") from None
-        prompt = get_prompt(config.prompt or protocol.default_prompt(role))
+        try:
+            prompt = resolve_prompt(config.prompt or protocol.default_prompt(role), store)
+            if config.prompt and "@" in config.prompt:
+                check_for_seat(prompt, get_prompt(protocol.default_prompt(role)), role)
+        except PromptError as exc:
+            raise ExperimentError(f"roles.{role}: {exc}") from None
         limit_key = next(
             (k for k in (model.model_string, model.provider) if k in experiment.limits), None
         )
@@ -103,13 +113,17 @@ def load_run_experiment(store: Store, run_id: str) -> Experiment:
 
 
 def prepare(
-    experiment: Experiment, credentials: Credentials, models: dict[str, Model] | None = None
+    experiment: Experiment,
+    credentials: Credentials,
+    models: dict[str, Model] | None = None,
+    store: Store | None = None,
 ) -> tuple[Protocol, dict[str, Seat], Provenance]:
-    """Check an experiment and build its protocol, seats and the provenance its verdicts carry."""
+    """Check an experiment and build its protocol, seats and the provenance its verdicts carry
+    (``store`` resolves pinned prompt versions)."""
     experiment.check()
     options = experiment.protocol_options()
     protocol: Protocol = experiment.protocol_class()(options)
-    seats = build_seats(experiment, credentials, models)
+    seats = build_seats(experiment, credentials, models, store)
     provenance = Provenance(
         roles={role: seat.provenance() for role, seat in seats.items()},
         options=options.model_dump(mode="json"),
@@ -184,7 +198,7 @@ async def run_experiment(
         raise ExperimentError("nothing to run: give an experiment or a run id to resume")
     overrides = {"concurrency": concurrency, "cache": cache}
     experiment = experiment.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-    protocol, seats, provenance = prepare(experiment, credentials, models)
+    protocol, seats, provenance = prepare(experiment, credentials, models, store)
     items = select_items(experiment)
 
     done: set[tuple[str, str]] = set()
@@ -196,7 +210,7 @@ async def run_experiment(
     if on_start:
         on_start(run_id)
     emit = fan_out([store.record, sink])
-    cache = ResponseCache(store) if experiment.cache else None
+    responses = ResponseCache(store) if experiment.cache else None
 
     contexts = []
     skipped = 0
@@ -216,7 +230,7 @@ async def run_experiment(
                     provenance=provenance,
                     retry=retry or RetryPolicy(),
                     redact=credentials.redact,
-                    cache=cache,
+                    cache=responses,
                     stream=stream,
                 )
             )

@@ -105,7 +105,29 @@ def m002_response_cache(conn: Connection) -> None:
     md.create_all(conn)
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_response_cache]
+def m003_prompt_versions(conn: Connection) -> None:
+    """Prompt versions: immutable, content-addressed wordings of a prompt template. ``hash`` is
+    `PromptTemplate.hash` of ``messages``, the same value every turn stores as ``prompt_hash``,
+    so a logged turn joins its version on (prompt_id, hash). The same wording may be saved under
+    two prompt ids, hence the two-column key."""
+    md = sa.MetaData()
+    sa.Table(
+        "prompt_versions",
+        md,
+        sa.Column("prompt_id", sa.String(200), primary_key=True),
+        sa.Column("hash", sa.String(64), primary_key=True, index=True),
+        sa.Column("role", sa.String(64), nullable=False),
+        sa.Column("messages", sa.JSON, nullable=False),  # [[role, content], ...]
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("note", sa.Text),
+        sa.Column("parent_hash", sa.String(64)),
+        sa.Column("source", sa.String(16), nullable=False),  # file | page | cli | library
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_response_cache, m003_prompt_versions]
 
 _applied = sa.Table(
     "schema_migrations",

@@ -1,0 +1,297 @@
+"""The Prompts page's A/B section: pick a protocol seat, two versions of its prompt, a dataset
+slice, a seed and the models; run both arms on the same items (arm A, then arm B) with a progress
+bar; show the verdicts side by side, the changed ones highlighted, and the paired statistics.
+
+The result is read back from the store (the two run ids are the only session state), so it
+survives reruns; model text is shown in dataframes and `st.code`, never as HTML.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from pages.keys import key_fields, secret_keys
+from pages.widgets import fmt_pct
+from playground.datasets import DatasetError, list_builtins, load_dataset
+from playground.events import Event, RunStarted, TranscriptFinished
+from playground.experiments import ExperimentError, parse_experiment
+from playground.prompting import PromptVersion
+from playground.prompting.ab import plan_ab, run_ab
+from playground.prompting.pairs import ABResult, compare_runs
+from playground.prompts import PromptError, get_prompt
+from playground.protocols import PROTOCOLS, get_protocol
+from playground.providers import Credentials, ProviderError
+from playground.store import Store
+
+SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
+EMBEDDED = "local/smollm2"
+CHANGED = "background-color: rgba(255, 190, 0, 0.28)"
+
+
+def label(v: PromptVersion) -> str:
+    """How a version reads in a picker: ``id@hash12 · source · note``."""
+    note = f" · {v.note}" if v.note else ""
+    return f"{v.ref} · {v.source}{note}"
+
+
+def pick(title: str, versions: dict[str, PromptVersion], key: str, default: str | None) -> str:
+    """A version picker by full pin; ``default`` is used until the user picks another."""
+    options = list(versions)
+    if key not in st.session_state or st.session_state[key] not in versions:
+        st.session_state[key] = default if default in versions else options[0]
+    return str(st.selectbox(title, options, key=key, format_func=lambda p: label(versions[p])))
+
+
+def _seat_settings(title: str, key: str, temperature: float, max_tokens: int) -> dict[str, Any]:
+    st.markdown(f"**{title}**")
+    model = st.text_input("Model", EMBEDDED, key=f"{key}.model").strip()
+    left, right = st.columns(2)
+    temp = left.number_input("Temperature", 0.0, 2.0, temperature, 0.1, key=f"{key}.temperature")
+    tokens = right.number_input("Max tokens", 1, 8192, max_tokens, 16, key=f"{key}.max_tokens")
+    config: dict[str, Any] = {"model": model, "max_tokens": int(tokens)}
+    if not model.startswith("anthropic/"):  # the Anthropic API takes no temperature
+        config["temperature"] = float(temp)
+    return config
+
+
+def short(pin: str) -> str:
+    """``id@hash12`` of an ``id@<full hash>`` pin."""
+    prompt_id, _, digest = pin.partition("@")
+    return f"{prompt_id}@{digest[:12]}"
+
+
+def _is_judge(seat: str) -> bool:
+    return seat == "judge" or seat.startswith("judge_")
+
+
+def ab_section(store: Store, versions: dict[str, PromptVersion]) -> None:
+    st.caption(
+        "The same items, seed, models and other prompts run twice: arm A with version A of one "
+        "seat's prompt, then arm B with version B. With the response cache on, arm B replays "
+        "every call identical to one of arm A, so when only the judge's prompt differs both "
+        "judges read the very same debates."
+    )
+    top = st.columns(3)
+    protocol_name = top[0].selectbox(
+        "Protocol",
+        list(PROTOCOLS),
+        index=list(PROTOCOLS).index("debate"),
+        key="prompts.ab.protocol",
+    )
+    protocol = get_protocol(protocol_name)
+    seats = list(protocol.roles)
+    shorthands = sorted({s.rsplit("_", 1)[0] for s in seats if "_" in s} - set(seats))
+    choices = [*shorthands, *seats]
+    seat = top[1].selectbox(
+        "Seat to vary",
+        choices,
+        index=choices.index("judge") if "judge" in choices else 0,
+        key=f"prompts.ab.{protocol_name}.seat",
+        help="A shorthand (debater) varies the prompt of every seat it names (debater_a, debater_b).",
+    )
+    first = next(s for s in seats if s == seat or s.rsplit("_", 1)[0] == seat)
+    shipped = get_prompt(protocol.default_prompt(first))
+    same_role = {p: v for p, v in versions.items() if v.role == shipped.role}
+    original = next((p for p, v in same_role.items() if v.hash == shipped.hash), None)
+    newest = next((p for p, v in same_role.items() if v.source != "file"), None)
+    a = pick("Version A", same_role, "prompts.ab.a", original)
+    b = pick("Version B", same_role, "prompts.ab.b", newest)
+
+    data = st.columns(5)
+    builtins = list(list_builtins())
+    dataset = data[0].selectbox("Dataset", builtins, key="prompts.ab.dataset")
+    start = data[1].number_input("First item", 0, 10_000, 0, key="prompts.ab.start")
+    count = data[2].number_input("Items", 1, 500, 10, key="prompts.ab.count")
+    seed = data[3].number_input("Seed", 0, 2**31 - 1, 0, key="prompts.ab.seed")
+    rounds = data[4].number_input("Rounds", 1, 10, 1, key="prompts.ab.rounds")
+    opts = st.columns(2)
+    swap = opts[0].checkbox("Also run with positions swapped", key="prompts.ab.swap")
+    cache = opts[1].checkbox("Replay identical calls from the cache", True, key="prompts.ab.cache")
+
+    arguer, judge = st.columns(2)
+    with arguer:
+        arguer_config = _seat_settings("Arguers", "prompts.ab.arguer", 0.7, 96)
+    with judge:
+        judge_config = _seat_settings("Judge", "prompts.ab.judge", 0.0, 32)
+
+    secrets = secret_keys()
+    typed = key_fields(secrets)
+    if st.button("Run A/B", type="primary", icon=":material/compare_arrows:", key="prompts.ab.run"):
+        try:
+            base = _experiment(
+                protocol_name,
+                dataset,
+                int(start),
+                int(count),
+                int(seed),
+                int(rounds),
+                swap,
+                cache,
+                arguer_config,
+                judge_config,
+            )
+            plan = plan_ab(base, seat, a, b, store)
+        except SETTING_ERRORS as exc:
+            st.error(str(exc))
+        else:
+            _run(plan, store, Credentials.from_sources({}, typed, secrets))
+    if runs := st.session_state.get("prompts.ab.runs"):
+        try:
+            result = compare_runs(store, *runs)
+        except ExperimentError as exc:  # the runs are gone (another store)
+            st.caption(str(exc))
+        else:
+            show_result(result)
+
+
+def _experiment(
+    protocol: str,
+    dataset: str,
+    start: int,
+    count: int,
+    seed: int,
+    rounds: int,
+    swap: bool,
+    cache: bool,
+    arguer: dict[str, Any],
+    judge: dict[str, Any],
+) -> Any:
+    items = load_dataset(dataset, seed=seed).items[start : start + count]
+    if not items:
+        raise ExperimentError(f"items: {dataset} has no items from number {start}")
+    options: dict[str, Any] = {"swap_positions": swap}
+    if "rounds" in get_protocol(protocol).Options.model_fields:
+        options["rounds"] = rounds
+    seats = get_protocol(protocol).roles
+    return parse_experiment(
+        {
+            "name": f"A/B on {dataset}",
+            "protocol": protocol,
+            "dataset": dataset,
+            "items": [item.id for item in items],
+            "seed": seed,
+            "tags": ["page"],
+            "cache": cache,
+            "concurrency": 4,
+            "options": options,
+            "roles": {s: judge if _is_judge(s) else arguer for s in seats},
+        }
+    )
+
+
+def _run(plan: Any, store: Store, credentials: Credentials) -> None:
+    """Run both arms here, on the page's thread, with a progress bar fed by the run's events."""
+    bar = st.progress(0.0, text="Starting arm A…")
+    state = {"total": 0, "done": 0, "arm": "A"}
+
+    def sink(event: Event) -> None:
+        if isinstance(event, RunStarted):
+            state["total"] = 2 * event.total
+        elif isinstance(event, TranscriptFinished):
+            state["done"] += 1
+            total = max(state["total"], 1)
+            text = f"Arm {state['arm']}: {state['done']} of {total} transcripts done"
+            bar.progress(min(state["done"] / total, 1.0), text=text)
+
+    def started(arm: str, run_id: str) -> None:
+        state["arm"] = arm
+
+    try:
+        result = asyncio.run(
+            run_ab(plan, store, credentials=credentials, sink=sink, source="page", on_start=started)
+        )
+    except SETTING_ERRORS as exc:
+        bar.empty()
+        st.error(credentials.redact(str(exc)))
+        return
+    bar.progress(1.0, text=f"Both arms done: {len(result.pairs)} pairs")
+    st.session_state["prompts.ab.runs"] = (result.a.run_id, result.b.run_id)
+
+
+def show_result(result: ABResult) -> None:
+    s = result.stats
+    st.subheader("Result")
+    cells = st.columns(4)
+    cells[0].metric(
+        "Accuracy A", fmt_pct(s.accuracy_a), help=f"{result.a.correct} correct of {result.a.ok} ok"
+    )
+    cells[1].metric(
+        "Accuracy B", fmt_pct(s.accuracy_b), help=f"{result.b.correct} correct of {result.b.ok} ok"
+    )
+    diff = "—" if s.difference is None else f"{s.difference:+.1%}"
+    ci = "" if s.ci_low is None or s.ci_high is None else f"{s.ci_low:+.0%} to {s.ci_high:+.0%}"
+    cells[2].metric("B − A", diff, help=f"{s.level:.0%} paired bootstrap interval: {ci or 'n/a'}")
+    cells[3].metric(
+        "McNemar p",
+        f"{s.mcnemar_p:.3g}",
+        help=f"{s.a_only} pairs only A right, {s.b_only} only B right",
+    )
+    st.markdown(
+        f"**{len(result.changed)} of {len(result.pairs)} verdicts changed.** {s.describe()}"
+    )
+    for warning in result.warnings:
+        st.warning(warning)
+    counts = pd.DataFrame(
+        [
+            {
+                "Arm": name,
+                "Run": arm.run_id,
+                "Prompt": ", ".join(short(arm.prompts.get(x, "?")) for x in result.seats),
+                "OK": arm.ok,
+                "Unparseable": arm.unparseable,
+                "Error": arm.error,
+                "Correct": arm.correct,
+                "Accuracy": None if arm.accuracy is None else 100 * arm.accuracy,
+            }
+            for name, arm in (("A", result.a), ("B", result.b))
+        ]
+    )
+    st.dataframe(
+        counts,
+        hide_index=True,
+        width="stretch",
+        column_config={"Accuracy": st.column_config.NumberColumn(format="%.1f%%")},
+    )
+    rows = pd.DataFrame(
+        [
+            {
+                "Item": p.item_id,
+                "Swapped": p.assignment.swapped,
+                "Judge": p.role,
+                "Question": p.question,
+                "A": p.shown(p.a),
+                "B": p.shown(p.b),
+                "Changed": p.changed,
+            }
+            for p in result.pairs
+        ]
+    )
+    if not rows.empty:
+        styled = rows.style.apply(lambda r: [CHANGED if r["Changed"] else ""] * len(r), axis=1)
+        st.dataframe(styled, hide_index=True, width="stretch")
+    st.caption(
+        "Accuracy counts ok verdicts only; unparseable and error verdicts are counted apart, "
+        "never as correct or wrong. The interval resamples pairs; McNemar's exact test uses the "
+        "pairs where both verdicts are ok."
+    )
+    if result.changed:
+        with st.expander(f"Raw judge replies of the {len(result.changed)} changed verdicts"):
+            for p in result.changed:
+                st.markdown(f"**{p.item_id}**{' · swapped' if p.assignment.swapped else ''}")
+                left, right = st.columns(2)
+                left.caption(f"A: {p.shown(p.a)}")
+                left.code(p.a.raw or "(empty)", language=None, wrap_lines=True)
+                right.caption(f"B: {p.shown(p.b)}")
+                right.code(p.b.raw or "(empty)", language=None, wrap_lines=True)
+    links = st.columns(2)
+    for column, (name, arm) in zip(links, (("A", result.a), ("B", result.b)), strict=True):
+        column.page_link(
+            "pages/runs.py",
+            label=f"Arm {name} on the Runs page",
+            icon=":material/table_rows:",
+            query_params={"run": arm.run_id},
+        )
