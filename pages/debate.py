@@ -1,19 +1,30 @@
-"""Debate page: choose a question, the rounds and a model for each seat, then watch the debate
-stream in and see the judge's verdict. The run is executed and logged by the library."""
+"""Debate page: choose a question and a protocol (debate, open debate, consultancy, open
+consultancy, blind), its options and who sits in each seat (a model, or you), then watch the
+run stream in and see each judge's verdict. The run is executed and logged by the library.
+
+A run goes on in the background across reruns (`pages.live_run`): when a person's turn comes
+the page shows that seat's view and a form, and the run continues when it is submitted.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import queue
-import threading
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
+from pages.human import render_requests
 from pages.keys import key_fields, secret_keys
+from pages.live_run import LiveRun, Registry
+from pages.live_view import ProtocolLiveView, follow, render_extras
+from pages.protocol_form import (
+    PROTOCOLS,
+    expected_calls,
+    protocol_settings,
+    seat_settings,
+    seats_of,
+)
 from pages.widgets import (
-    LiveView,
     fmt_cost,
     fmt_int,
     get_store,
@@ -24,41 +35,20 @@ from pages.widgets import (
     role_style,
 )
 from playground.datasets import Dataset, DatasetError, list_builtins, load_dataset
-from playground.experiments import (
-    Experiment,
-    ExperimentError,
-    RunSummary,
-    parse_experiment,
-    run_experiment,
-)
+from playground.experiments import ExperimentError, parse_experiment
 from playground.prompts import PromptError
 from playground.providers import Credentials, ProviderError
+from playground.providers.human import HUMAN
+from playground.records import Item
 from playground.store import Store
 
 # errors that mean the settings are wrong: shown as one line, never as a traceback
 # (no bare strings at the top level of a page: Streamlit's magic would render them)
 SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
-
-
-@dataclass(frozen=True)
-class ProviderChoice:
-    label: str
-    prefix: str
-    model: str
-    base_url: str | None  # default of the base URL field; None: no field
-
-
-PROVIDERS = {
-    "local": ProviderChoice("Embedded local model", "local", "smollm2", None),
-    "openai": ProviderChoice("OpenAI", "openai", "gpt-4o-mini", None),
-    "anthropic": ProviderChoice("Anthropic", "anthropic", "claude-sonnet-4-5", ""),
-    "compat": ProviderChoice(
-        "OpenAI-compatible server", "openai", "llama3.2", "http://localhost:11434/v1"
-    ),
+CONDITIONS = {
+    "consultant_correct": "the consultant argued for the true answer",
+    "consultant_incorrect": "the consultant argued for the wrong answer",
 }
-SEATS = ("debater_a", "debater_b", "judge")
-# sized for the embedded 135M model: short speeches, and a judge that only needs two lines
-DEFAULTS = {"debater_a": (0.7, 96), "debater_b": (0.7, 96), "judge": (0.0, 32)}
 
 
 # -- setup ----------------------------------------------------------------------------------
@@ -69,124 +59,81 @@ def dataset(ref: str) -> Dataset:
     return load_dataset(ref, seed=0)
 
 
-def seat_settings(role: str) -> tuple[dict[str, Any], str | None, dict[str, str]]:
-    """One seat's provider, model, base URL and parameters as a `RoleConfig` mapping, what is
-    missing, if anything (every widget is still drawn, so none loses its value), and a key
-    typed for this seat's own server ({base URL: key}: held in memory only)."""
-    style = role_style(role)
-    st.markdown(f"##### :{style.color}[{style.name}]")
-    kind = st.selectbox(
-        "Provider",
-        list(PROVIDERS),
-        format_func=lambda k: PROVIDERS[k].label,
-        key=f"{role}.provider",
-    )
-    choice = PROVIDERS[kind]
-    name = st.text_input("Model", value=choice.model, key=f"{role}.{kind}.model")
-    base_url, problem = None, None
-    if choice.base_url is not None:
-        optional = " (optional)" if kind == "anthropic" else ""
-        base_url = st.text_input(
-            f"Base URL{optional}", value=choice.base_url, key=f"{role}.{kind}.base_url"
-        ).strip()
-        if kind == "compat" and not base_url:
-            problem = f"{style.name}: an OpenAI-compatible server needs a base URL"
-    server_key = ""
-    if base_url:
-        # no widget key: a keyed widget's value would sit in session_state
-        server_key = st.text_input(
-            f"Key for {style.name}'s server (optional)",
-            type="password",
-            help="Sent only to this base URL. Your OpenAI/Anthropic key is never sent to "
-            "another server.",
-        )
-    temperature, max_tokens = DEFAULTS[role]
-    left, right = st.columns(2)
-    config: dict[str, Any] = {}
-    if kind == "anthropic":
-        left.caption("The Anthropic API takes no temperature.")
-    else:
-        config["temperature"] = left.number_input(
-            "Temperature", 0.0, 2.0, temperature, step=0.1, format="%.1f", key=f"{role}.temperature"
-        )
-    max_tokens = right.number_input(
-        "Max tokens", 1, 8192, max_tokens, step=16, key=f"{role}.max_tokens"
-    )
-    model = f"{choice.prefix}/{name.strip()}"
-    st.caption(f"Model string `{model}`")
-    config |= {"model": model, "max_tokens": int(max_tokens)}
-    keys = {base_url: server_key} if base_url and server_key else {}
-    return config | ({"base_url": base_url} if base_url else {}), problem, keys
+@st.cache_resource(show_spinner=False)
+def live_runs() -> Registry:
+    """Runs started from this page, shared by the server's sessions: a rerun, or a refresh
+    (the run's id is in the URL), finds its run here."""
+    return Registry()
 
 
-# -- live run -------------------------------------------------------------------------------
+def attached_run() -> LiveRun | None:
+    run_id = st.session_state.get("debate.live") or st.query_params.get("live")
+    run = live_runs().get(run_id)
+    if run is not None:
+        st.session_state["debate.live"] = run.id
+    return run
 
 
-@dataclass(frozen=True)
-class _Ended:
-    summary: RunSummary | None = None
-    error: BaseException | None = None
+def question_for_judge(item: Item) -> None:
+    """The item as a judge may see it: no passage, no true answer."""
+    st.markdown(f"**Question.** {md(item.question)}")
+    for number, answer in enumerate(item.answers, 1):
+        st.markdown(f"{number}. {md(answer)}")
+    st.caption("The passage and the correct answer are hidden here: you are judging.")
 
 
-def run_live(experiment: Experiment, store: Store, credentials: Credentials) -> None:
-    """Run in a worker thread with its own event loop; render its events on this thread.
+# -- a run ----------------------------------------------------------------------------------
 
-    The queue carries the library's events, the run id (a str) once the run is recorded, and
-    `_Ended` last, whatever happens.
-    """
-    events: queue.Queue[Any] = queue.Queue()
 
-    def work() -> None:
-        try:
-            summary = asyncio.run(
-                run_experiment(
-                    experiment,
-                    store,
-                    credentials=credentials,
-                    sink=events.put,
-                    source="page",
-                    on_start=events.put,
-                    stream=True,  # the library streams only when someone is watching
-                )
-            )
-            events.put(_Ended(summary=summary))
-        except BaseException as exc:  # shown on the page below
-            events.put(_Ended(error=exc))
-
-    options = experiment.protocol_options()
-    transcripts = 2 if getattr(options, "swap_positions", False) else 1
-    rounds = getattr(options, "rounds", 1)
+def show_live(run: LiveRun, store: Store, stop: Any) -> None:
+    """Follow the run in the page; stop at a person's turn (its form is shown above the
+    transcripts), or show how the run ended (and take the ``stop`` button away)."""
+    experiment = run.experiment
+    options = experiment.protocol_options().model_dump()
+    label = PROTOCOLS[experiment.protocol].label
     slot = st.empty()
-    status = slot.status("Starting the debate…", expanded=False)
-    view = LiveView(rounds, transcripts * (2 * rounds + 1), status)
-    threading.Thread(target=work, name="debate-run", daemon=True).start()
-    started, ended = False, None
-    while ended is None:
-        batch = [events.get()]
-        while not events.empty():  # render a burst of deltas as one update per turn
-            batch.append(events.get_nowait())
-        for event in batch:
-            if isinstance(event, str):
-                started = True
-                st.session_state["last_run_id"] = event
-            elif isinstance(event, _Ended):
-                ended = event
-            else:
-                view.apply(event)
-        view.flush()
-    if ended.error is not None:
-        if started:
+    status = slot.status(f"Starting the {label.lower()}…", expanded=False)
+    desk = st.container()
+    view = ProtocolLiveView(
+        int(options.get("rounds", 1)),
+        expected_calls(experiment.protocol, options),
+        status,
+        label.lower(),
+        options.get("quotes", "off"),
+    )
+    waiting = follow(run, view)
+    if run.run_id:
+        st.session_state["last_run_id"] = run.run_id
+    if waiting:
+        names = " and ".join(role_style(r.seat).name for r in waiting)
+        status.update(label=f"Waiting for you: {names}", state="running")
+        with desk:
+            render_requests(run, waiting)
+        return
+    run.end_shown = True
+    stop.empty()
+    error = run.error
+    if isinstance(error, asyncio.CancelledError):
+        status.update(label="Stopped", state="error")
+        st.warning(
+            "The run was stopped: every completed turn is kept, and the run is marked "
+            "interrupted (`playground run --resume` can finish it)."
+        )
+    elif error is not None:
+        if run.run_id:
             status.update(label="The run stopped", state="error")
         else:
             slot.empty()
-        message = " ".join(str(ended.error).split()) or type(ended.error).__name__
-        if not isinstance(ended.error, SETTING_ERRORS):
-            message = f"{type(ended.error).__name__}: {message}"
-        st.error(credentials.redact(message))
+        message = " ".join(str(error).split()) or type(error).__name__
+        if not isinstance(error, SETTING_ERRORS):
+            message = f"{type(error).__name__}: {message}"
+        st.error(run.credentials.redact(message))
         return
-    assert ended.summary is not None
-    status.update(label=f"Debate finished in {ended.summary.seconds:.1f} s", state="complete")
-    run_footer(ended.summary.info.id, store)
+    elif run.summary is not None:
+        seconds = run.summary.seconds
+        status.update(label=f"{label} finished in {seconds:.1f} s", state="complete")
+    if run.run_id:
+        run_footer(run.run_id, store)
 
 
 def run_footer(run_id: str, store: Store) -> None:
@@ -213,12 +160,16 @@ def last_run(store: Store, run_id: str) -> None:
     if info is None:
         return
     st.subheader("Last run")
-    rounds = info.config.get("provenance", {}).get("options", {}).get("rounds")
+    options = info.config.get("provenance", {}).get("options", {})
     for number, view in enumerate(store.transcripts_of(run_id), 1):
         with st.container(border=True):
-            swapped = " · positions swapped" if view.assignment.swapped else ""
-            st.markdown(f"**Transcript {number}**{swapped}")
-            render_transcript(view, rounds)
+            notes = [CONDITIONS.get(view.assignment.condition or "", "")]
+            notes.append("positions swapped" if view.assignment.swapped else "")
+            st.markdown(" · ".join([f"**Transcript {number}**", *filter(None, notes)]))
+            render_transcript(view, options.get("rounds"))
+            verdicts = [verdict for _, verdict, _ in view.verdicts]
+            quotes = options.get("quotes", "off")
+            render_extras(view.item, view.assignment, view.turns, verdicts, quotes, view.id)
     run_footer(run_id, store)
 
 
@@ -227,15 +178,30 @@ def last_run(store: Store, run_id: str) -> None:
 require_app()
 st.title("Debate")
 st.caption(
-    "Two debaters argue for opposite answers; a judge who has not read the passage picks one "
-    "and gives a credence. Every turn and verdict is logged with its provenance."
+    "Put one question through a judged protocol with a model, or you, in each seat: the "
+    "judge has not read the passage. Every turn and verdict is logged with its provenance."
 )
 typed_keys = key_fields(secrets := secret_keys())
 store = get_store()
+live = attached_run()
 
-pick, options = st.columns([3, 2], gap="large")
+pick, settings = st.columns([3, 2], gap="large")
 pick.subheader("Question")
-options.subheader("Protocol")
+settings.subheader("Protocol")
+with settings:
+    protocol, options = protocol_settings()
+seats = seats_of(protocol, options)
+# who is a person, as the seat widgets below will say (their state is already set)
+people = [s for s in seats if st.session_state.get(f"{s}.provider") == HUMAN]
+judging = any(s.startswith("judge") for s in people)
+cache = settings.checkbox(
+    "Reuse identical earlier calls",
+    help="Answer a call from the store's response cache when the same model, parameters and "
+    "messages were sent before (marked 'cached' on the turn). Off: every call samples anew. "
+    "A person's entries are never reused.",
+    key="cache",
+)
+
 refs = list_builtins()
 ref = pick.selectbox("Dataset", list(refs), key="dataset")
 pick.caption(refs[ref])
@@ -253,56 +219,67 @@ item_id = pick.selectbox(
 )
 item = by_id[item_id]
 with pick.container(border=True):
-    render_item(item)
-    with st.expander("Correct answer (hidden until the verdict)"):
-        st.markdown(f"{item.correct + 1}. {md(item.answers[item.correct])}")
-
-rounds = options.number_input(
-    "Rounds", 1, 10, 3, help="Each debater speaks once per round.", key="rounds"
-)
-swap = options.checkbox(
-    "Also run with positions swapped",
-    help="Runs a second transcript with the answers swapped between the debaters, "
-    "to measure the judge's position bias.",
-    key="swap",
-)
-cache = options.checkbox(
-    "Reuse identical earlier calls",
-    help="Answer a call from the store's response cache when the same model, parameters and "
-    "messages were sent before (marked 'cached' on the turn). Off: every call samples anew.",
-    key="cache",
-)
+    if judging:
+        question_for_judge(item)
+    else:
+        render_item(item)
+        with st.expander("Correct answer (hidden until the verdict)"):
+            st.markdown(f"{item.correct + 1}. {md(item.answers[item.correct])}")
 
 st.subheader("Seats")
 roles: dict[str, dict[str, Any]] = {}
 problems = []
 server_keys: dict[str, str] = {}
-for role, column in zip(SEATS, st.columns(3), strict=True):
-    with column.container(border=True):
-        roles[role], problem, keys = seat_settings(role)
-        problems += [problem] if problem else []
-        server_keys |= keys
+for start in range(0, len(seats), 3):
+    for role, column in zip(seats[start : start + 3], st.columns(3), strict=False):
+        with column.container(border=True):
+            roles[role], problem, keys = seat_settings(role)
+            problems += [problem] if problem else []
+            server_keys |= keys
+humans = tuple(role for role, config in roles.items() if config["model"] == HUMAN)
 
-if st.button("Run debate", type="primary", icon=":material/play_arrow:", key="run"):
+running = live is not None and not live.finished
+with st.container(horizontal=True):
+    # never disabled: a run can end during this script run, and a button cannot be re-enabled;
+    # running again stops the run that is going on
+    clicked = st.button(
+        f"Run {PROTOCOLS[protocol].label.lower()}",
+        type="primary",
+        icon=":material/play_arrow:",
+        key="run",
+    )
+    stop = st.empty()
+    if live is not None and running:
+        stop.button("Stop", icon=":material/stop:", key="stop", on_click=live.cancel)
+
+if clicked:
     try:
         if problems:
             raise ExperimentError(problems[0])
         experiment = parse_experiment(
             {
-                "name": f"debate · {item.id}",
-                "protocol": "debate",
+                "name": f"{protocol} · {item.id}",
+                "protocol": protocol,
                 "dataset": ref,
                 "items": [item.id],
-                "tags": ["page"],
+                "tags": ["page", *(["human"] if humans else [])],
                 "concurrency": 1,
-                "cache": cache,
-                "options": {"rounds": int(rounds), "swap_positions": swap},
+                "cache": cache,  # a person's entries are never cached (HumanModel.cacheable)
+                "options": options,
                 "roles": roles,
             }
         )
     except SETTING_ERRORS as exc:
         st.error(str(exc))
     else:
-        run_live(experiment, store, Credentials.from_sources(server_keys, typed_keys, secrets))
-elif run_id := st.session_state.get("last_run_id"):
+        if live is not None and not live.finished:
+            live.cancel()
+        credentials = Credentials.from_sources(server_keys, typed_keys, secrets)
+        live = live_runs().add(LiveRun(experiment, store, credentials, humans).start())
+        st.session_state["debate.live"] = live.id
+        st.query_params["live"] = live.id
+        st.rerun()  # draw the page as it is while a run goes on: with its Stop button
+elif live is not None and (running or not live.end_shown):
+    show_live(live, store, stop)
+elif run_id := (live.run_id if live is not None else None) or st.session_state.get("last_run_id"):
     last_run(store, run_id)

@@ -43,6 +43,12 @@ ROLES = {
     "debater_a": RoleStyle("Debater A", "blue", ":material/counter_1:"),
     "debater_b": RoleStyle("Debater B", "orange", ":material/counter_2:"),
     "judge": RoleStyle("Judge", "violet", ":material/gavel:"),
+    "consultant": RoleStyle("Consultant", "green", ":material/record_voice_over:"),
+    # extra judges of a panel: seats judge_b, judge_c, … (named so by the protocols' rules)
+    **{
+        f"judge_{x}": RoleStyle(f"Judge {n}", "violet", ":material/gavel:")
+        for n, x in enumerate("bcd", 2)
+    },
 }
 
 

@@ -122,6 +122,11 @@ def trusted_endpoint(provider: str, base_url: str) -> bool:
 def split_model_string(model: str) -> tuple[str, str]:
     """``openai/gpt-4o`` → (``openai``, ``gpt-4o``); ``langchain:a.b.C`` → (``langchain``, ``a.b.C``)."""
     model = model.strip()
+    if model == "human":
+        raise ProviderError(
+            "model 'human' is a person's seat: it is answered through a HumanDesk, so pass "
+            "models={role: HumanModel(desk)} (playground.providers.human), as the page does"
+        )
     if model.startswith("langchain:"):
         provider, name = "langchain", model.removeprefix("langchain:")
     elif "/" in model:

@@ -78,6 +78,8 @@ class Model(ABC):
 
     provider: str = ""
     """Prefix of the model string, e.g. ``openai``."""
+    cacheable: bool = True
+    """Whether the response cache may answer this model's calls (a person's replies: never)."""
 
     def __init__(self, name: str, *, base_url: str | None = None) -> None:
         self.name = name

@@ -50,7 +50,10 @@ class ResponseCache:
         self, model: Model, messages: Sequence[Message], config: GenerateConfig, sample: int = 0
     ) -> tuple[str, Completion | None]:
         """The call's key and its cached completion, if there is one. A cached completion
-        costs nothing now: its cost is 0 and its latency 0; token counts are the original's."""
+        costs nothing now: its cost is 0 and its latency 0; token counts are the original's.
+        A model that is not ``cacheable`` (a person) is never looked up or stored."""
+        if not model.cacheable:
+            return "", None
         key = cache_key(model, messages, config, sample)
         completion = self.get(key)
         if completion is not None:
@@ -78,6 +81,8 @@ class ResponseCache:
         )
 
     def put(self, key: str, model: Model, completion: Completion) -> None:
+        if not model.cacheable:
+            return
         response = {
             "text": completion.text,
             "input_tokens": completion.usage.input_tokens,
