@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from test_browser import CHROMIUM, page, served  # noqa: F401  (fixtures)
 from test_page_protocols import FIRST_SENTENCE, any_seat
 
@@ -38,7 +39,8 @@ def fill(field, value: str) -> None:
 def judge(tab, label: str, steps: int) -> None:
     """Fill the judge's form: an answer, the confidence moved ``steps`` of 5 from 75."""
     form = tab.get_by_test_id("stForm")
-    form.get_by_text("Which answer is correct?").wait_for()
+    # during a rerun Streamlit briefly shows the stale form beside the new one: wait for one
+    expect(form.get_by_text("Which answer is correct?")).to_have_count(1, timeout=30_000)
     form.locator("[data-testid=stRadio] label").filter(has_text=f"Answer {label}").click()
     tab.get_by_role("slider").focus()
     for _ in range(abs(steps)):
