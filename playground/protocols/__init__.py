@@ -12,6 +12,7 @@ PROTOCOLS: dict[str, str] = {
     "open_consultancy": "playground.protocols.consultancy:OpenConsultancy",
     "debate": "playground.protocols.debate:Debate",
     "open_debate": "playground.protocols.debate:OpenDebate",
+    "amplification": "playground.protocols.amplification:Amplification",
 }
 """Protocol name (the ``protocol`` key of an experiment file) → ``module:Class``."""
 

@@ -1,0 +1,178 @@
+"""Amplification page: decompose a question into a subquestion tree, watch it grow, get answered
+and checked live, then steer it: replace a node's answer by hand or re-run a subtree, and see
+the ancestors recomputed beside the original. Runs and forks are executed and logged by the
+library (`playground.protocols.amplification`)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.amplification_live import SETTING_ERRORS, run_live
+from pages.amplification_view import compare, render_item, render_tree, seat_settings, verdict_lines
+from pages.keys import key_fields, secret_keys
+from pages.widgets import get_store, require_app
+from playground.datasets import Dataset, DatasetError, list_builtins, load_dataset
+from playground.experiments import ExperimentError, parse_experiment, run_experiment
+from playground.protocols.amplification import fork_tree
+from playground.providers import Credentials
+from playground.store import Store
+
+ROLES = ("decomposer", "answerer", "recombiner", "checker")
+CHECKS = ("justification", "resample", "direct")
+
+
+@st.cache_resource(show_spinner=False)
+def dataset(ref: str) -> Dataset:
+    return load_dataset(ref, seed=0)
+
+
+# -- page -----------------------------------------------------------------------------------
+
+require_app()
+st.title("Amplification")
+st.caption(
+    "A question is split into subquestions, recursively; the leaves are answered and the answers "
+    "recombined upward, with checks at every internal node. Every call is logged."
+)
+typed_keys = key_fields(secrets := secret_keys())
+store: Store = get_store()
+
+pick, budgets = st.columns([3, 2], gap="large")
+pick.subheader("Question")
+refs = list_builtins()
+ref = pick.selectbox("Dataset", list(refs), key="amp.dataset")
+try:
+    items = dataset(ref).items
+except DatasetError as exc:
+    st.error(str(exc))
+    st.stop()
+by_id = {item.id: item for item in items}
+item_id = pick.selectbox(
+    "Question",
+    list(by_id),
+    key=f"amp.{ref}.item",
+    format_func=lambda i: f"{i} · {by_id[i].question[:80]}",
+)
+item = by_id[item_id]
+with pick.container(border=True):
+    render_item(item)
+
+budgets.subheader("Budgets and checks")
+max_depth = budgets.number_input(
+    "Max depth", 0, 4, 1, key="amp.max_depth", help="The root is depth 0."
+)
+max_branching = budgets.number_input("Max subquestions per node", 2, 6, 2, key="amp.max_branching")
+max_calls = budgets.number_input(
+    "Max tree calls",
+    1,
+    500,
+    20,
+    key="amp.max_calls",
+    help="Decompose, answer and recombine calls; checks are extra.",
+)
+checks = budgets.multiselect("Checks", CHECKS, default=list(CHECKS), key="amp.checks")
+resample = budgets.radio("Resample by", ["shuffle", "sample"], horizontal=True, key="amp.resample")
+cache = budgets.checkbox("Reuse identical earlier calls", key="amp.cache")
+
+st.subheader("Seats")
+st.caption("The resample check uses the recombiner's seat.")
+roles, problems, server_keys = {}, [], {}
+for role, column in zip(ROLES, st.columns(len(ROLES)), strict=True):
+    with column.container(border=True):
+        roles[role], problem, keys = seat_settings(role)
+        problems += [problem] if problem else []
+        server_keys |= keys
+credentials = Credentials.from_sources(server_keys, typed_keys, secrets)
+
+if st.button("Run tree", type="primary", icon=":material/account_tree:", key="amp.run"):
+    try:
+        if problems:
+            raise ExperimentError(problems[0])
+        experiment = parse_experiment(
+            {
+                "name": f"amplification · {item.id}",
+                "protocol": "amplification",
+                "dataset": ref,
+                "items": [item.id],
+                "tags": ["page"],
+                "concurrency": 1,
+                "cache": cache,
+                "options": {
+                    "max_depth": int(max_depth),
+                    "max_branching": int(max_branching),
+                    "max_calls": int(max_calls),
+                    "checks": checks,
+                    "resample": resample,
+                },
+                "roles": roles,
+            }
+        )
+    except SETTING_ERRORS as exc:
+        st.error(str(exc))
+    else:
+        st.session_state.pop("amp.live", None)
+        done = run_live(
+            "Growing the tree…",
+            lambda sink: run_experiment(
+                experiment, store, credentials=credentials, sink=sink, source="page", stream=True
+            ),
+            credentials,
+        )
+        if done is not None and st.session_state.get("amp.live"):
+            st.session_state["amp.tree"] = st.session_state["amp.live"]
+            st.session_state.pop("amp.fork", None)
+
+tree_id = st.session_state.get("amp.tree")
+view = store.get_transcript(tree_id) if tree_id else None
+if view is not None:
+    st.subheader("Tree")
+    st.markdown(verdict_lines(view.verdicts, view.item.answers))
+    nodes = render_tree(view)
+    st.subheader("Steer")
+    node_id = st.selectbox(
+        "Node",
+        [n for n in nodes if n != "1"] or ["1"],
+        key="amp.node",
+        format_func=lambda n: f"{n} · {nodes[n].question[:80]}",
+    )
+    new_answer = st.text_area("New answer (recorded as a human turn)", key="amp.new_answer")
+    edit, rerun = st.columns(2)
+    action = None
+    if edit.button("Apply edit", icon=":material/edit:", key="amp.edit", disabled=node_id == "1"):
+        action = ("edit", new_answer)
+    if rerun.button("Re-run this subtree", icon=":material/refresh:", key="amp.rerun"):
+        action = ("rerun", None)
+    if action is not None:
+        kind, text = action
+        try:
+            if kind == "edit" and not (text or "").strip():
+                raise ExperimentError("write the new answer first")
+            forked = run_live(
+                "Recomputing the ancestors…",
+                lambda sink: fork_tree(
+                    store,
+                    view.id,
+                    node_id,
+                    kind,
+                    answer=text,
+                    credentials=credentials,
+                    sink=sink,
+                    stream=True,
+                    source="page",
+                ),
+                credentials,
+            )
+        except SETTING_ERRORS as exc:
+            st.error(str(exc))
+        else:
+            if forked is not None:
+                st.session_state["amp.fork"] = forked.transcript_id
+    fork_id = st.session_state.get("amp.fork")
+    forked_view = store.get_transcript(fork_id) if fork_id else None
+    if forked_view is not None and forked_view.parent_id == view.id:
+        st.subheader("Before and after")
+        compare(view, forked_view)
+        if st.button("Continue steering the changed tree", key="amp.adopt"):
+            st.session_state["amp.tree"] = fork_id
+            st.session_state.pop("amp.fork")
+            st.rerun()

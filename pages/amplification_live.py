@@ -1,0 +1,139 @@
+"""The live view of a running amplification tree (or fork): a worker thread runs the library
+coroutine on its own event loop and feeds its events through a queue to the page's thread,
+which redraws the growing tree and the calls in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from pages.amplification_view import tree_markdown, verdict_lines
+from pages.widgets import md, role_style
+from playground.datasets import DatasetError
+from playground.events import (
+    TextDelta,
+    TranscriptStarted,
+    TurnCompleted,
+    TurnRestarted,
+    TurnStarted,
+    VerdictReached,
+)
+from playground.experiments import ExperimentError
+from playground.prompts import PromptError
+from playground.protocols.amplification import tree_from_turns
+from playground.providers import Credentials, ProviderError
+from playground.records import Item, Turn
+
+SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
+"""Errors that mean the settings are wrong: shown as one line, never as a traceback."""
+FLIGHT_EVERY = 0.25
+
+
+@dataclass
+class _Ended:
+    result: Any = None
+    error: BaseException | None = None
+
+
+@dataclass
+class LiveTree:
+    """The trees of a running experiment or fork, redrawn from its events as they arrive: the
+    tree when a turn or verdict lands, the calls in flight at most every `FLIGHT_EVERY` s (a
+    redraw per token would compete with an in-process model for the CPU)."""
+
+    tree_slot: Any
+    flight_slot: Any
+    items: dict[str, Item] = field(default_factory=dict)
+    turns: dict[str, list[Turn]] = field(default_factory=dict)
+    verdicts: dict[str, list[Any]] = field(default_factory=dict)
+    flight: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    tree_dirty: bool = False
+    flight_dirty: bool = False
+    flight_drawn: float = 0.0
+
+    def apply(self, event: Any) -> None:
+        match event:
+            case TranscriptStarted():
+                self.items[event.transcript_id] = event.item
+                self.turns[event.transcript_id], self.verdicts[event.transcript_id] = [], []
+                st.session_state["amp.live"] = event.transcript_id
+            case TurnStarted():
+                self.flight[(event.transcript_id, event.index)] = [event.role, ""]
+            case TextDelta():
+                self.flight[(event.transcript_id, event.index)][1] += event.text
+            case TurnRestarted():
+                self.flight[(event.transcript_id, event.index)][1] = ""
+            case TurnCompleted():
+                self.flight.pop((event.transcript_id, event.turn.index), None)
+                self.turns[event.transcript_id].append(event.turn)
+                self.tree_dirty = True
+            case VerdictReached():
+                verdict = (event.verdict_id, event.verdict, event.is_correct)
+                self.verdicts[event.transcript_id].append(verdict)
+                self.tree_dirty = True
+        self.flight_dirty = True
+
+    def flush(self, force: bool = False) -> None:
+        if self.tree_dirty:
+            with self.tree_slot.container():
+                for tid, item in self.items.items():
+                    st.markdown(tree_markdown(tree_from_turns(item.question, self.turns[tid])))
+                    if self.verdicts[tid]:
+                        st.markdown(verdict_lines(self.verdicts[tid], item.answers))
+            self.tree_dirty = False
+        now = time.monotonic()
+        if self.flight_dirty and (force or now - self.flight_drawn >= FLIGHT_EVERY):
+            with self.flight_slot.container():
+                for (_, index), (role, text) in sorted(self.flight.items()):
+                    tail = md(text[-300:]) if text else "_waiting for the first words…_"
+                    st.caption(f"**{role_style(role).name}** · turn {index}: {tail} ▌")
+            self.flight_dirty, self.flight_drawn = False, now
+
+
+def run_live(
+    label: str,
+    start: Callable[[Callable[[Any], None]], Coroutine[Any, Any, Any]],
+    credentials: Credentials,
+) -> Any:
+    """Run ``start(sink)`` on a worker thread with its own event loop and draw its events here;
+    the coroutine's result, or None after showing its error."""
+    events: queue.Queue[Any] = queue.Queue()
+
+    def work() -> None:
+        try:
+            events.put(_Ended(result=asyncio.run(start(events.put))))
+        except BaseException as exc:  # shown on the page below
+            events.put(_Ended(error=exc))
+
+    status = st.status(label, expanded=True)
+    with status:
+        view = LiveTree(st.empty(), st.empty())
+    threading.Thread(target=work, name="amplification-run", daemon=True).start()
+    ended = None
+    while ended is None:
+        batch = [events.get()]
+        while not events.empty():
+            batch.append(events.get_nowait())
+        for event in batch:
+            if isinstance(event, _Ended):
+                ended = event
+            elif not isinstance(event, str):
+                view.apply(event)
+        view.flush(force=ended is not None)
+    view.flight_slot.empty()
+    if ended.error is not None:
+        status.update(label="The run stopped", state="error")
+        message = " ".join(str(ended.error).split()) or type(ended.error).__name__
+        if not isinstance(ended.error, SETTING_ERRORS):
+            message = f"{type(ended.error).__name__}: {message}"
+        st.error(credentials.redact(message))
+        return None
+    status.update(label=f"{label.rstrip('…')}: done", state="complete", expanded=False)
+    return ended.result

@@ -1,0 +1,237 @@
+"""Page building blocks for amplification trees: a seat's settings form, the tree as an indented
+list (live) or as nested expanders (stored), a node's details, and an original tree beside its
+fork. Model text goes through `md` into `st.markdown`/`st.caption` only, never as HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from pages.widgets import md, role_style, role_tag, verdict_marker
+from playground.protocols.amplification import Node, tree_from_turns
+from playground.records import Item, Turn, Verdict
+from playground.store import TranscriptView
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    label: str
+    prefix: str
+    model: str
+    base_url: str | None  # default of the base URL field; None: no field
+
+
+PROVIDERS = {
+    "local": ProviderChoice("Embedded local model", "local", "smollm2", None),
+    "openai": ProviderChoice("OpenAI", "openai", "gpt-4o-mini", None),
+    "anthropic": ProviderChoice("Anthropic", "anthropic", "claude-sonnet-4-5", ""),
+    "compat": ProviderChoice(
+        "OpenAI-compatible server", "openai", "llama3.2", "http://localhost:11434/v1"
+    ),
+}
+# sized for the embedded 135M model: short replies, and a checker that only needs two lines
+DEFAULTS = {"decomposer": 96, "answerer": 64, "recombiner": 96, "checker": 24}
+STATUS = {
+    "waiting": ":gray-badge[waiting]",
+    "decomposed": ":blue-badge[decomposed]",
+    "answered": ":green-badge[answered]",
+    "recombined": ":green-badge[recombined]",
+    "edited": ":violet-badge[:material/edit: edited by hand]",
+    "error": ":red-badge[:material/error: error]",
+}
+
+
+def seat_settings(role: str) -> tuple[dict[str, Any], str | None, dict[str, str]]:
+    """One seat's `RoleConfig` mapping, what is missing if anything, and a key typed for its
+    own server ({base URL: key}, held in memory only)."""
+    name = role_style(role).name
+    st.markdown(f"##### {role_tag(role)}")
+    kind = st.selectbox(
+        "Provider",
+        list(PROVIDERS),
+        format_func=lambda k: PROVIDERS[k].label,
+        key=f"amp.{role}.provider",
+    )
+    choice = PROVIDERS[kind]
+    model = st.text_input("Model", value=choice.model, key=f"amp.{role}.{kind}.model").strip()
+    base_url, problem, server_key = None, None, ""
+    if choice.base_url is not None:
+        base_url = st.text_input(
+            "Base URL" + (" (optional)" if kind == "anthropic" else ""),
+            value=choice.base_url,
+            key=f"amp.{role}.{kind}.base_url",
+        ).strip()
+        if kind == "compat" and not base_url:
+            problem = f"{name}: an OpenAI-compatible server needs a base URL"
+    if base_url:
+        server_key = st.text_input(  # no widget key: its value must not sit in session_state
+            f"Key for {name}'s server (optional)",
+            type="password",
+            help="Sent only to this base URL.",
+        )
+    config: dict[str, Any] = {"model": f"{choice.prefix}/{model}"}
+    left, right = st.columns(2)
+    if kind == "anthropic":
+        left.caption("The Anthropic API takes no temperature.")
+    else:
+        config["temperature"] = left.number_input(
+            "Temperature", 0.0, 2.0, 0.0, step=0.1, format="%.1f", key=f"amp.{role}.temperature"
+        )
+    config["max_tokens"] = int(
+        right.number_input(
+            "Max tokens", 1, 8192, DEFAULTS[role], step=16, key=f"amp.{role}.max_tokens"
+        )
+    )
+    keys = {base_url: server_key} if base_url and server_key else {}
+    return config | ({"base_url": base_url} if base_url else {}), problem, keys
+
+
+def render_item(item: Item) -> None:
+    """The question, its candidate answers, and the passage in an expander."""
+    st.markdown(f"**Question.** {md(item.question)}")
+    for number, answer in enumerate(item.answers, 1):
+        st.markdown(f"{number}. {md(answer)}")
+    if item.passage:
+        with st.expander("Passage: every role sees it but the checker"):
+            st.markdown(md(item.passage))
+
+
+# -- one node -----------------------------------------------------------------------------------
+
+
+def check_badges(node: Node) -> str:
+    """One badge per check: red when it flags the node, orange when unreadable, green when passed."""
+    badges = []
+    for name, check in node.checks.items():
+        if check.flagged:
+            badges.append(f":red-badge[:material/flag: {name}]")
+        elif check.status != "ok":
+            badges.append(f":orange-badge[:material/help: {name} {check.status}]")
+        else:
+            badges.append(f":green-badge[:material/check: {name}]")
+    return " ".join(badges)
+
+
+def clip(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def node_line(node: Node) -> str:
+    """A node in one line of markdown: id, status, question, short answer, budget, checks."""
+    parts = [
+        f"`{node.id}`",
+        STATUS[node.status],
+        md(clip(node.question or "(question not yet known)")),
+    ]
+    if node.short or node.answer:
+        parts.append(f"→ **{md(clip(node.short or node.answer or '', 40))}**")
+    if node.budget:
+        parts.append(f":gray-badge[budget: {node.budget}]")
+    return " ".join([*parts, check_badges(node)]).strip()
+
+
+def tree_markdown(nodes: dict[str, Node]) -> str:
+    """The tree as a nested markdown list (for the live view and side-by-side comparisons)."""
+    return "\n".join("  " * node.depth + "- " + node_line(node) for node in nodes.values())
+
+
+def node_details(node: Node, turns: dict[int, Turn]) -> None:
+    """What the node's turns say: the answering reply, why it is a leaf, each check's reply."""
+    answer = turns.get(node.answer_turn) if node.answer_turn is not None else None
+    if answer is not None:
+        st.markdown(f"{role_tag(answer.role)} · turn {answer.index} · `{answer.model}`")
+        st.markdown(md(answer.content) if answer.content.strip() else "_(empty reply)_")
+    if node.error:
+        st.markdown(f":red[**Call failed.**] {md(node.error)}")
+    reasons = {
+        "leaf": "The decomposer declared it a leaf.",
+        "single": "The decomposer gave one subquestion: answered as a leaf.",
+        "unparseable": "The decomposer's reply could not be read: answered as a leaf.",
+    }
+    if node.decomposition in reasons:
+        st.caption(reasons[node.decomposition])
+    if node.budget:
+        st.caption(f"Answered directly: the {node.budget} budget was reached.")
+    for name, check in node.checks.items():
+        turn = turns.get(check.turn) if check.turn is not None else None
+        credence = (
+            f" · credence justified {check.credence:.0%}" if check.credence is not None else ""
+        )
+        verdict = (
+            "flagged" if check.flagged else ("passed" if check.flagged is False else check.status)
+        )
+        detail = f" ({md(check.detail)})" if check.detail else ""
+        st.markdown(f"**{name}** check: {verdict}{credence}{detail}")
+        if turn is not None:
+            st.caption(md(clip(turn.error or turn.content, 400)))
+
+
+def render_tree(view: TranscriptView, expand_depth: int = 1) -> dict[str, Node]:
+    """A stored tree as nested expanders (expanded down to ``expand_depth``); returns its nodes."""
+    nodes = tree_from_turns(view.item.question, view.turns)
+    turns = {t.index: t for t in view.turns}
+
+    def show(node_id: str) -> None:
+        node = nodes[node_id]
+        with st.expander(node_line(node), expanded=node.depth < expand_depth):
+            node_details(node, turns)
+            for child in node.children:
+                if child in nodes:
+                    show(child)
+
+    show("1")
+    return nodes
+
+
+def verdict_lines(verdicts: Iterable[tuple[str, Verdict, bool | None]], answers: list[str]) -> str:
+    names = {"recombiner": "Amplified", "direct": "Direct"}
+    lines = []
+    for _, verdict, correct in verdicts:
+        chose = f" · chose “{md(answers[verdict.choice])}”" if verdict.choice is not None else ""
+        lines.append(
+            f"**{names.get(verdict.role, verdict.role)}** {verdict_marker(verdict, correct)}{chose}"
+        )
+    return "  \n".join(lines) or "_no verdict yet_"
+
+
+def compare(original: TranscriptView, forked: TranscriptView) -> None:
+    """The original tree beside its fork, and a table of the nodes whose answer or flags changed."""
+    before = tree_from_turns(original.item.question, original.turns)
+    after = tree_from_turns(forked.item.question, forked.turns)
+    left, right = st.columns(2)
+    for column, title, view, nodes in (
+        (left, "Original", original, before),
+        (right, "After the change", forked, after),
+    ):
+        with column.container(border=True):
+            st.markdown(f"**{title}**")
+            st.markdown(verdict_lines(view.verdicts, view.item.answers))
+            st.markdown(tree_markdown(nodes))
+    rows = []
+    for node_id, node in after.items():
+        old = before.get(node_id)
+        if old is None or (old.short, old.flagged, old.edited) != (
+            node.short,
+            node.flagged,
+            node.edited,
+        ):
+            rows.append(
+                {
+                    "node": node_id,
+                    "answer before": old.short if old else None,
+                    "answer after": node.short,
+                    "flags before": ", ".join(old.flagged) if old else "",
+                    "flags after": ", ".join(node.flagged),
+                    "edited": node.edited,
+                }
+            )
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+    else:
+        st.caption("No node's answer or flags changed.")

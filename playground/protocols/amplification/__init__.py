@@ -1,0 +1,26 @@
+"""Recursive amplification: subquestion trees answered at the leaves and recombined upward,
+with justification, resample and direct checks at every internal node; edits and subtree
+re-runs as forks; a summary of amplified vs direct answers and of the checks.
+
+Modules: `protocol` (the `Amplification` protocol and its options), `solve` (growing and
+answering a tree), `checks`, `parsing` (strict readers of replies), `messages` (prompt values),
+`tree` (node ids, the call budget, the tree read back from turns), `edits` (forks), `summary`.
+"""
+
+from .edits import TreeFork, edit_answer, fork_tree, rerun_subtree
+from .protocol import Amplification, AmplificationOptions
+from .summary import AmplificationSummary, summarize
+from .tree import Node, tree_from_turns
+
+__all__ = [
+    "Amplification",
+    "AmplificationOptions",
+    "AmplificationSummary",
+    "Node",
+    "TreeFork",
+    "edit_answer",
+    "fork_tree",
+    "rerun_subtree",
+    "summarize",
+    "tree_from_turns",
+]
