@@ -22,6 +22,7 @@ page = st.navigation(
         st.Page("pages/prompts.py", title="Prompts", icon=":material/edit_note:"),
         st.Page("pages/fork.py", title="Fork", icon=":material/call_split:"),
         st.Page("pages/runs.py", title="Runs", icon=":material/table_rows:"),
+        st.Page("pages/analysis.py", title="Analysis", icon=":material/monitoring:"),
     ]
 )
 with through_app():

@@ -38,9 +38,15 @@ def data_version(store: Store) -> str:
     return json.dumps([count, str(last), [list(r) for r in runs]], default=str)
 
 
-@st.cache_data(show_spinner="Loading verdicts…", max_entries=2)
+@st.cache_resource(show_spinner="Loading verdicts…", max_entries=2)
 def cached_frames(url: str, version: str) -> Frames:
+    """Loaded once per store version and shared, not copied: nothing here mutates frames."""
     return load_frames(get_store())
+
+
+@st.cache_resource(max_entries=2)
+def cached_choices(url: str, version: str) -> dict:
+    return choices(cached_frames(url, version))
 
 
 @st.cache_data(show_spinner="Computing metrics…", max_entries=8)
@@ -60,8 +66,7 @@ def filters_from_key(key: str) -> Filters:
     return Filters(**data)
 
 
-def sidebar_filters(frames: Frames) -> Filters:
-    c = choices(frames)
+def sidebar_filters(c: dict) -> Filters:
     names = c["run_names"]
     sb = st.sidebar
     sb.header("Filters")
@@ -189,10 +194,10 @@ st.caption(
     "the camera icon in a chart's toolbar."
 )
 store = get_store()
-url = store.url.render_as_string(hide_password=False)
+url = store.url.render_as_string(hide_password=True)  # a cache key only
 version = data_version(store)
 frames = cached_frames(url, version)
-FILTERS = sidebar_filters(frames)
+FILTERS = sidebar_filters(cached_choices(url, version))
 tag_editor(store, frames)
 selection = apply(frames, FILTERS)
 if frames.verdicts.empty:

@@ -4,11 +4,11 @@ the parent in the store and in exports."""
 import asyncio
 
 import pytest
+from test_debate import debater
 
 from playground.experiments import ExperimentError, parse_experiment, run_experiment
 from playground.experiments.fork import fork, merge
 from playground.providers.scripted import ScriptedModel
-from test_debate import debater
 
 
 def original_run(store, dataset, rounds=2):
@@ -81,10 +81,10 @@ def test_cli_rejudge_and_fork(tmp_path, openai_server):
     import re
 
     from click.testing import CliRunner
+    from test_cli import judge_or_debater, write_experiment
 
     from playground.cli import cli
     from playground.cli.fork import parse_sets
-    from test_cli import judge_or_debater, write_experiment
 
     openai_server.responder = judge_or_debater
     db = tmp_path / "log.db"

@@ -9,8 +9,10 @@ from .app import app
 from .export import export
 from .fork import fork, rejudge, transcripts
 from .prompts import prompts
+from .report import report
 from .run import run
 from .runs import runs
+from .transfer import import_
 
 
 class Context:
@@ -37,7 +39,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.obj = Context(db)
 
 
-for command in (run, export, runs, transcripts, fork, rejudge, prompts, app):
+for command in (run, export, runs, transcripts, fork, rejudge, prompts, app, report, import_):
     cli.add_command(command)
 
 

@@ -1,27 +1,77 @@
-"""``playground export``: write logged verdicts to a file for offline analysis."""
+"""``playground export``: write logged verdicts to a file for offline analysis: JSONL (the full
+`Record`), CSV or Parquet (flat, with a turns table alongside), or Markdown transcripts."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
+from ..analysis import apply, load_frames
 from ..export import write_jsonl
+from ..export.flat import export_flat, turns_path
+from ..export.markdown import export_markdown, item_markdown, run_items, safe_name
+from .filtering import check_runs, filter_options, filters_from
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-@click.option("--out", required=True, help="Output file, or - for standard output.")
-@click.option("--run", "run_id", help="Only this run (default: every run).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "markdown"]),
+              default="jsonl", show_default=True)  # fmt: skip
+@click.option("--out", required=True,
+              help="Output file (- for standard output: jsonl, or markdown with --item); "
+              "for markdown without --item, a directory.")  # fmt: skip
+@click.option("--item", "item_id", help="markdown: only this item of the run.")
+@filter_options
 @click.pass_obj
-def export(obj, fmt: str, out: str, run_id: str | None) -> None:
-    """Export verdict records (one JSON object per line; schema in the README)."""
+def export(obj, fmt: str, out: str, item_id: str | None, **kw) -> None:
+    """Export verdicts. jsonl: one `Record` per line (lossless; `playground import` reads it).
+    csv/parquet: one row per verdict in OUT and one per turn in OUT's .turns file. markdown:
+    one readable file per item of one run (--run)."""
+    filters = filters_from(kw)
     store = obj.store()
-    if run_id and store.get_run(run_id) is None:
-        raise click.UsageError(f"--run: no run {run_id!r} in {store!r}")
-    if out == "-":
-        count = write_jsonl(store, sys.stdout, run_id)
+    check_runs(store, filters.runs)
+    if fmt == "markdown":
+        _markdown(store, filters.runs, item_id, out)
+    elif fmt == "jsonl":
+        ids = None
+        if not (filters.is_empty() or filters == type(filters)(runs=filters.runs)):
+            frames = apply(load_frames(store, filters.runs or None, turns=False), filters)
+            ids = set(frames.verdicts["verdict_id"])
+        handle = sys.stdout if out == "-" else open(out, "w", encoding="utf-8")  # noqa: SIM115
+        try:
+            selected: list[str | None] = list(filters.runs) or [None]
+            count = sum(write_jsonl(store, handle, run_id, ids) for run_id in selected)
+        finally:
+            if handle is not sys.stdout:
+                handle.close()
+        click.echo(f"wrote {count} records to {out}", err=True)
     else:
-        with open(out, "w", encoding="utf-8") as handle:
-            count = write_jsonl(store, handle, run_id)
-    click.echo(f"wrote {count} records to {out}", err=True)
+        if out == "-":
+            raise click.UsageError(f"--out: {fmt} writes two files; give a file name")
+        verdicts, turns = export_flat(store, out, fmt, filters, filters.runs or None)
+        click.echo(f"wrote {verdicts} verdicts to {out} and {turns} turns to {turns_path(out)}",
+                   err=True)  # fmt: skip
+
+
+def _markdown(store, runs: list[str], item_id: str | None, out: str) -> None:
+    if len(runs) != 1:
+        raise click.UsageError("--format markdown: give exactly one --run")
+    if item_id is None:
+        if out == "-":
+            raise click.UsageError("--out: markdown without --item writes a directory")
+        written = export_markdown(store, runs[0], out)
+        click.echo(f"wrote {len(written)} item files to {out}", err=True)
+        return
+    records = run_items(store, runs[0]).get(item_id)
+    if not records:
+        raise click.UsageError(f"--item: no item {item_id!r} in run {runs[0]!r}")
+    text = item_markdown(records)
+    if out == "-":
+        click.echo(text, nl=False)
+    else:
+        path = Path(out)
+        if path.is_dir():
+            path = path / f"{safe_name(item_id)}.md"
+        path.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {path}", err=True)

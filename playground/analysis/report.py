@@ -1,0 +1,203 @@
+"""The analysis as sections of named tables: one definition that the Analysis page draws (with
+charts) and ``playground report`` prints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import agreement, calibration, costs, metrics, ratings
+from .frame import Frames
+
+NO_DATA = "no data for this yet"
+
+
+@dataclass
+class Section:
+    """A titled group of tables; an empty table is shown as `NO_DATA` with its ``notes`` entry."""
+
+    key: str
+    title: str
+    about: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    """Per table: what would fill it, shown when it is empty."""
+
+    @property
+    def empty(self) -> bool:
+        return all(t.empty for t in self.tables.values())
+
+
+def _overview(f: Frames, reps: int) -> Section:
+    counts = metrics.status_counts(f.verdicts)
+    runs = f.runs[["run_id", "run_name", "protocol", "dataset", "status", "tags", "created_at"]]
+    table = runs.merge(counts, on="run_id", how="inner")
+    table["tags"] = table["tags"].map(", ".join)
+    return Section(
+        "overview",
+        "Runs and verdicts",
+        "Verdicts per run by status. Unparseable and error verdicts are counted here and never "
+        "enter accuracy.",
+        {"runs": table},
+        {"runs": "log a run (Debate page or `playground run`)"},
+    )
+
+
+def _accuracy(f: Frames, reps: int) -> Section:
+    return Section(
+        "accuracy",
+        "Judge accuracy",
+        "Correct / ok verdicts per condition and judge, Wilson 95% interval; unparseable and "
+        "error verdicts in their own columns. One-sided protocols split into correct- and "
+        "incorrect-assigned halves.",
+        {"accuracy": metrics.accuracy(f.verdicts)},
+    )
+
+
+def _position(f: Frames, reps: int) -> Section:
+    return Section(
+        "position",
+        "Position bias",
+        "From position-swapped pairs: how often the judge picks the first-shown answer "
+        "(0.5 = unbiased), how often a pair and its swap agree, and accuracy over the pairs.",
+        {"position": metrics.position_bias(f.verdicts)},
+        {"position": "run with swap_positions = true"},
+    )
+
+
+def _splits(f: Frames, reps: int) -> Section:
+    return Section(
+        "splits",
+        "Accuracy by seat and by round",
+        "Which seat argued for the correct answer; accuracy after each round from per-round "
+        "judgements (option judge_each_round), with the same transcripts' final verdicts last.",
+        {
+            "by_seat": metrics.seat_accuracy(f.verdicts),
+            "by_round": metrics.round_accuracy(f.readings, f.verdicts),
+        },
+        {"by_round": "needs per-round judgements: run with judge_each_round = true"},
+    )
+
+
+def _agreement(f: Frames, reps: int) -> Section:
+    summary, pairs, spread = agreement.agreement(f.verdicts)
+    note = "needs transcripts judged more than once: a judge panel (judges = [...]) or a rejudge"
+    return Section(
+        "agreement",
+        "Cross-judge agreement",
+        "Transcripts with verdicts from several judges: percent agreement, Fleiss' kappa "
+        "(all raters) and Cohen's kappa (per pair), and the spread of their credences.",
+        {"agreement": summary, "pairs": pairs, "credence_spread": spread},
+        {"agreement": note, "pairs": note, "credence_spread": note},
+    )
+
+
+def _ratings(f: Frames, reps: int) -> Section:
+    boards = ratings.debater_boards(f.verdicts, reps=reps)
+    return Section(
+        "ratings",
+        "Ratings",
+        "Bradley–Terry ratings on the Elo scale (1000 = average; +400 = 10:1 odds) with "
+        "item-bootstrap 95% intervals, and win rates with Wilson intervals. Judges are rated on "
+        "head-to-head comparisons on the same item.",
+        {
+            "judges": ratings.judge_board(f.verdicts, reps=reps),
+            "debaters": boards["overall"],
+            "honest": boards["honest"],
+            "dishonest": boards["dishonest"],
+        },
+        {
+            "debaters": "needs two different debater models in the selection",
+            "honest": "needs debates with an honest and a dishonest seat",
+            "dishonest": "needs debates with an honest and a dishonest seat",
+        },
+    )
+
+
+def _calibration(f: Frames, reps: int) -> Section:
+    return Section(
+        "calibration",
+        "Calibration",
+        "Judge confidence (credence on the chosen answer) against accuracy: reliability "
+        "diagram, Brier score, expected calibration error; credence on the correct answer "
+        "across rounds.",
+        {
+            "calibration": calibration.calibration_summary(f.verdicts),
+            "reliability": calibration.reliability(f.verdicts),
+            "credence_curves": calibration.credence_curves(f.readings, f.verdicts),
+        },
+        {
+            "calibration": "needs verdicts with credences",
+            "reliability": "needs verdicts with credences",
+            "credence_curves": "needs per-round judgements: run with judge_each_round = true",
+        },
+    )
+
+
+def _cost(f: Frames, reps: int) -> Section:
+    return Section(
+        "cost",
+        "Cost, tokens and latency",
+        "Every call's tokens and cost per run and per role (sums of what servers reported; "
+        "unknown counts turns that reported nothing), and latency quantiles.",
+        {
+            "by_run": costs.cost_by_run(f.usage),
+            "by_role": costs.cost_by_role(f.usage),
+            "latency": costs.latency_summary(f.usage),
+            "latency_histogram": costs.latency_histogram(f.usage),
+        },
+    )
+
+
+def _checks(f: Frames, reps: int) -> Section:
+    return Section(
+        "checks",
+        "Consistency violations and amplification flags",
+        "Check turns (turn meta `check`): amplification's justification / resample / direct "
+        "flags by tree depth, consistency violations by family; unreadable checks apart.",
+        {"checks": metrics.checks(f.readings, f.verdicts)},
+        {"checks": "needs a protocol that records checks (amplification, consistency)"},
+    )
+
+
+BUILDERS: list[Callable[[Frames, int], Section]] = [
+    _overview, _accuracy, _position, _splits, _agreement, _ratings, _calibration, _cost,
+    _checks,
+]  # fmt: skip
+
+
+LATER = [_cost, _splits, _calibration, _checks]
+"""Sections reading turn aggregates (loaded first) or readings (then): computed last, in this
+order, while those finish loading."""
+
+
+def build_report(frames: Frames, reps: int = 200) -> list[Section]:
+    """Every section, computed on ``frames`` (already filtered); ``reps`` bootstrap replicates."""
+    order = [b for b in BUILDERS if b not in LATER] + LATER
+    done = {build: build(frames, reps) for build in order}
+    return [done[build] for build in BUILDERS]
+
+
+def render_text(sections: list[Section], width: int = 160, max_rows: int = 30) -> str:
+    """The sections as plain text tables, as ``playground report`` prints them (at most
+    ``max_rows`` rows of each table)."""
+    out: list[str] = []
+    with pd.option_context(
+        "display.width", width, "display.max_columns", None, "display.max_colwidth", 60,
+        "display.float_format", "{:.4g}".format,
+    ):  # fmt: skip
+        for section in sections:
+            out += [f"== {section.title} ==", section.about, ""]
+            for name, table in section.tables.items():
+                out.append(f"-- {name} --")
+                if table.empty:
+                    note = section.notes.get(name)
+                    out.append(NO_DATA + (f" ({note})" if note else ""))
+                else:
+                    out.append(table.head(max_rows).to_string(index=False))
+                    if len(table) > max_rows:
+                        out.append(f"… {len(table) - max_rows} more rows (--csv-dir writes all)")
+                out.append("")
+    return "\n".join(out)

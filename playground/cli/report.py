@@ -1,0 +1,48 @@
+"""``playground report``: the Analysis page's tables, printed (and optionally saved as CSV)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..analysis import apply, build_report, load_frames, render_text
+from .filtering import check_runs, filter_options, filters_from
+
+SECTIONS = ("overview", "accuracy", "position", "splits", "agreement", "ratings", "calibration",
+            "cost", "checks")  # fmt: skip
+
+
+@click.command()
+@filter_options
+@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS),
+              help="Only these sections (repeatable; default: all).")  # fmt: skip
+@click.option("--reps", type=click.IntRange(0, 10_000), default=200, show_default=True,
+              help="Bootstrap replicates for rating intervals (0: none).")  # fmt: skip
+@click.option("--csv-dir", type=click.Path(file_okay=False),
+              help="Also write every table as SECTION.TABLE.csv into this directory.")  # fmt: skip
+@click.option("--width", type=click.IntRange(60), default=160, show_default=True)
+@click.pass_obj
+def report(
+    obj, sections: tuple[str, ...], reps: int, csv_dir: str | None, width: int, **kw
+) -> None:
+    """Print judge accuracy, position bias, agreement, ratings, calibration, cost and checks
+    for the selected verdicts: the same tables as the Analysis page."""
+    filters = filters_from(kw)
+    store = obj.store()
+    check_runs(store, filters.runs)
+    frames = apply(load_frames(store, filters.runs or None), filters)
+    click.echo(f"{len(frames.verdicts)} verdicts in {frames.verdicts['run_id'].nunique()} "
+               f"run(s) · {filters.describe()}")  # fmt: skip
+    click.echo("")
+    result = build_report(frames, reps=reps)
+    if sections:
+        result = [s for s in result if s.key in sections]
+    click.echo(render_text(result, width=width))
+    if csv_dir:
+        out = Path(csv_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for section in result:
+            for name, table in section.tables.items():
+                table.to_csv(out / f"{section.key}.{name}.csv", index=False)
+        click.echo(f"tables written to {out}", err=True)

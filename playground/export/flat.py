@@ -1,0 +1,152 @@
+"""Flat exports for spreadsheets and dataframes: one row per verdict, and a turns table alongside
+(``out.csv`` + ``out.turns.csv``, ``out.parquet`` + ``out.turns.parquet``).
+
+Nested values (answers, seats, display order, credences, tags, params, meta) are JSON text in
+both formats, so the two files have the same columns whatever the format. Turns are those of
+the exported verdicts' transcripts (shared debater turns once, every judge call), joined to
+verdicts by ``transcript_id`` (and a verdict's own judge call by ``turn_index`` = ``index``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ..analysis.filters import Filters, apply
+from ..analysis.frame import Frames, load_frames
+from ..analysis.sql import raw_rows
+from ..store import Store
+
+VERDICT_EXPORT = [
+    "verdict_id", "run_id", "run_name", "run_tags", "run_created_at", "transcript_id",
+    "parent_id", "subject", "transcript_status", "transcript_error", "item_id", "protocol", "dataset",
+    "question", "answers", "correct", "display_order", "shown", "n_shown", "first_shown",
+    "swapped", "seats", "correct_seat", "condition", "verdict_role", "status", "choice",
+    "is_correct", "credences", "credence_correct", "credence_chosen", "credence_first",
+    "chose_first", "raw", "reason", "turn_index", "judge_model", "judge_prompt", "judge",
+    "seed", "created_at",
+]  # fmt: skip
+"""Fixed verdict columns, in order; then ``seat.<role>``, ``model.<role>``, ``prompt.<role>``
+and ``option.<name>`` for every role and option present."""
+
+JSON_COLUMNS = ("display_order", "seats", "credences", "run_tags")
+
+
+def selected_frames(
+    store: Store, filters: Filters | None = None, run_ids: Sequence[str] | None = None
+) -> Frames:
+    """Frames with the export's text columns, restricted to ``run_ids`` and ``filters``."""
+    frames = load_frames(store, run_ids, text=True, turns=False)
+    return apply(frames, filters) if filters else frames
+
+
+def _json(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return json.dumps(value, ensure_ascii=False)
+
+
+def verdict_table(frames: Frames) -> pd.DataFrame:
+    """The flat verdict rows (`VERDICT_EXPORT` then the per-role/option columns)."""
+    v = frames.verdicts.copy()
+    tags = dict(zip(frames.runs["run_id"], frames.runs["tags"], strict=True))
+    v["run_tags"] = [list(tags.get(r, ())) for r in v["run_id"]]
+    for name in JSON_COLUMNS:
+        v[name] = pd.Series([_json(x) for x in v[name]], index=v.index, dtype=object)
+    extra = [c for c in v.columns if c.split(".", 1)[0] in ("seat", "model", "prompt", "option")]
+    return v[[*VERDICT_EXPORT, *extra]]
+
+
+def turn_table(store: Store, transcript_ids: Sequence[str], runs: pd.DataFrame) -> pd.DataFrame:
+    """Every turn of these transcripts, one row each, in transcript and turn order. Columns:
+    run_id, transcript_id, index, then the turns table's own columns (role, round, model,
+    resolved_model, content, prompt_id, prompt_hash, params, input/output tokens, latency_ms,
+    cost_usd, error, retries, meta, created_at and any added by later migrations)."""
+    tu, tr = store.turns, store.transcripts
+    own = [c for c in tu.columns if c.name not in ("transcript_id", "idx")]
+    select = [
+        tr.c.run_id,
+        tu.c.transcript_id,
+        tu.c.idx,
+        *(sa.cast(c, sa.Text) if isinstance(c.type, sa.JSON | sa.DateTime) else c for c in own),
+    ]
+    names = ["run_id", "transcript_id", "index", *(c.name for c in own)]
+    rows: list[tuple[Any, ...]] = []
+    ids = list(dict.fromkeys(transcript_ids))
+    with store.engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            stmt = (
+                sa.select(*select)
+                .join_from(tu, tr, tr.c.id == tu.c.transcript_id)
+                .where(tu.c.transcript_id.in_(ids[start : start + 500]))
+            )
+            rows += raw_rows(conn, stmt)
+    table = pd.DataFrame(rows, columns=names, dtype=object)
+    order = {tid: i for i, tid in enumerate(ids)}
+    table["_order"] = table["transcript_id"].map(order)
+    table = table.sort_values(["_order", "index"], kind="stable").drop(columns="_order")
+    for column in own:
+        if isinstance(column.type, sa.DateTime):
+            table[column.name] = pd.to_datetime(table[column.name], utc=True, format="ISO8601")
+        elif isinstance(column.type, sa.Integer | sa.Float | sa.Boolean):
+            kind = {sa.Integer: "Int64", sa.Float: "Float64", sa.Boolean: "boolean"}
+            dtype = next(d for t, d in kind.items() if isinstance(column.type, t))
+            table[column.name] = pd.array(
+                [None if x is None else x for x in table[column.name]], dtype=dtype
+            )
+    table["index"] = table["index"].astype(int)
+    return table.reset_index(drop=True)
+
+
+def turns_path(path: str | Path) -> Path:
+    """``out.csv`` → ``out.turns.csv``: where the turns table goes beside the verdicts."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.turns{path.suffix}")
+
+
+def export_flat(
+    store: Store,
+    path: str | Path,
+    fmt: str,
+    filters: Filters | None = None,
+    run_ids: Sequence[str] | None = None,
+) -> tuple[int, int]:
+    """Write verdicts to ``path`` and turns to `turns_path` as ``csv`` or ``parquet``; return
+    (verdict rows, turn rows)."""
+    frames = selected_frames(store, filters, run_ids)
+    verdicts, turns = flat_tables(store, frames)
+    write_table(verdicts, path, fmt)
+    write_table(turns, turns_path(path), fmt)
+    return len(verdicts), len(turns)
+
+
+def flat_tables(store: Store, frames: Frames) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(verdict rows, turn rows) for frames loaded with ``text=True``."""
+    verdicts = verdict_table(frames)
+    turns = turn_table(store, verdicts["transcript_id"].tolist(), frames.runs)
+    return verdicts, turns
+
+
+def write_table(table: pd.DataFrame, path: str | Path, fmt: str) -> None:
+    if fmt == "csv":
+        table.to_csv(path, index=False)
+    elif fmt == "parquet":
+        table.to_parquet(path, index=False)
+    else:
+        raise ValueError(f"unknown flat format {fmt!r} (csv, parquet)")
+
+
+def table_bytes(table: pd.DataFrame, fmt: str) -> bytes:
+    """A table as file contents, for download buttons."""
+    if fmt == "csv":
+        return table.to_csv(index=False).encode("utf-8")
+    import io
+
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return buffer.getvalue()
