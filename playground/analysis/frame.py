@@ -43,13 +43,14 @@ VERDICT_COLUMNS = [
     "first_shown", "shown", "shown_set", "swapped", "seats", "display_order", "correct_seat",
     "condition", "chose_first", "turn_index", "credences", "credence_correct",
     "credence_chosen", "credence_first", "dataset", "seed", "judge_model", "judge_prompt",
-    "judge", "created_at", "parent_id", "subject",
+    "judge", "created_at", "parent_id", "subject", "item_key",
 ]  # fmt: skip
 """The verdict frame's fixed columns; ``seat.<role>`` (answer index the role defends),
 ``model.<role>``, ``prompt.<role>`` (``prompt_id@hash8``) and ``option.<name>`` (JSON text)
 follow for every role and option present. ``choice``/``is_correct``/``credence_*`` are null
 unless the verdict is ok; ``chose_first`` is whether the choice is the first-shown answer;
-``judge`` names the rater (verdict role, model, prompt version)."""
+``judge`` names the rater (verdict role, model, prompt version); ``item_key`` numbers the
+distinct (dataset, item id) pairs (the bootstrap's clusters)."""
 
 
 class Frames:
@@ -261,6 +262,9 @@ def build_verdicts(
     provenance, roles, options = parse_provenance(raw["_provenance"], raw["verdict_role"])
     provenance["dataset"] = provenance["dataset"].fillna(joined["dataset"])
     out = pd.concat([out, credences, provenance], axis=1)
+    dataset_codes = pd.factorize(out["dataset"].to_numpy(dtype=object))[0].astype(np.int64)
+    item_codes, items = pd.factorize(out["item_id"].to_numpy(dtype=object))
+    out["item_key"] = pd.factorize(dataset_codes * (len(items) + 1) + item_codes)[0]
     out["created_at"] = _datetimes(raw["created_at"])
     out["parent_id"] = pd.Series(raw["parent_id"], dtype=object)
     kinds = runs.set_index("run_id")["parent_kind"].reindex(out["run_id"]).to_numpy()
@@ -339,8 +343,9 @@ def load_frames(
         runs = load_runs(store, conn)
         rows = in_chunks(conn, verdict_statement(store, text), store.verdicts.c.run_id, ids)
     verdicts, roles, options = build_verdicts(rows, runs, text)
-    with Reader(store) as conn:
-        _judges_from_turns(store, conn, verdicts)
+    if (verdicts["judge_model"].isna() & verdicts["turn_index"].notna()).any():
+        with Reader(store) as conn:
+            _judges_from_turns(store, conn, verdicts)
     for name in CATEGORICAL + [
         c for c in verdicts.columns if c.split(".")[0] in ("model", "prompt", "option")
     ]:

@@ -138,10 +138,10 @@ def debate_matches(verdicts: pd.DataFrame) -> pd.DataFrame:
     """
     seat_roles = [c[5:] for c in verdicts.columns if c.startswith("seat.")]
     seat_roles = [r for r in seat_roles if f"model.{r}" in verdicts.columns]
-    cols = ["dataset", "item_id", "choice", "correct"]
+    cols = ["item_key", "choice", "correct"]
     needed = cols + [f"{k}.{r}" for r in seat_roles for k in ("seat", "model")]
     ok = verdicts.loc[verdicts["status"] == "ok", needed]
-    item_codes = ok.groupby(["dataset", "item_id"], sort=False, dropna=False).ngroup().to_numpy()
+    item_codes = ok["item_key"].to_numpy()
     parts = []
     for r1, r2 in combinations(seat_roles, 2):
         s1 = ok[f"seat.{r1}"].astype(float).to_numpy()
@@ -252,14 +252,14 @@ def judge_board(verdicts: pd.DataFrame, reps: int = 200, seed: int = 0) -> pd.Da
     ]
     ok = verdicts.loc[
         verdicts["status"] == "ok",
-        ["dataset", "item_id", "shown", "judge_model", "is_correct"],
+        ["item_key", "shown", "judge_model", "is_correct"],
     ].dropna(subset=["judge_model"])
     if ok.empty:
         return pd.DataFrame(columns=columns)
     ok["judge_model"] = ok["judge_model"].astype(object)  # ordered below (j < k)
     ok = ok.assign(
-        cluster=ok.groupby(["dataset", "item_id"], sort=False, dropna=False).ngroup(),
-        subject=ok.groupby(["dataset", "item_id", "shown"], sort=False, dropna=False).ngroup(),
+        cluster=ok["item_key"],
+        subject=ok.groupby(["item_key", "shown"], sort=False, observed=True).ngroup(),
         correct=ok["is_correct"].astype(float),
     )
     per = ok.groupby(["subject", "cluster", "judge_model"], sort=False).agg(
