@@ -23,12 +23,12 @@ class Point:
 
 
 def credence_curves(
-    turns: Sequence[Turn], verdicts: Sequence[Verdict], correct: int
+    turns: Sequence[Turn], verdicts: Sequence[Verdict], correct: int | None
 ) -> dict[str, list[Point]]:
     """Each judge's credence in the true answer after each round (its interim judgements),
     then at its verdict, placed after the last round argued. Empty without interim turns."""
     interim = [t for t in turns if t.meta.get("kind") == INTERIM and t.round is not None]
-    if not interim:
+    if not interim or correct is None:
         return {}
     last = max((t.round for t in turns if t.round is not None), default=0)
     curves: dict[str, list[Point]] = {}
@@ -69,7 +69,7 @@ def credence_figure(curves: dict[str, list[Point]]) -> go.Figure:
 
 
 def render_credences(
-    turns: Sequence[Turn], verdicts: Sequence[Verdict], correct: int, key: str
+    turns: Sequence[Turn], verdicts: Sequence[Verdict], correct: int | None, key: str
 ) -> None:
     """The chart, if the transcript has per-round judgements; the verdict is the diamond."""
     curves = credence_curves(turns, verdicts, correct)

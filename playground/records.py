@@ -31,7 +31,11 @@ class Item(_Record):
     id: str = Field(description="Unique within its dataset.")
     question: str
     answers: list[str] = Field(min_length=2, description="Candidate answers, at least two.")
-    correct: int = Field(ge=0, description="Index into `answers` of the true answer.")
+    correct: int | None = Field(
+        ge=0,
+        description="Index into `answers` of the true answer; null for items with none to pick "
+        "(an approval episode, a consistency check on an open question).",
+    )
     passage: str | None = Field(None, description="Source text debaters see; judges do not.")
     meta: dict[str, Any] = Field(default_factory=dict)
 
@@ -160,7 +164,7 @@ class Record(_Record):
     protocol: str
     question: str
     answers: list[str]
-    correct: int
+    correct: int | None
     assignment: Assignment
     turns: list[Turn]
     verdict: Verdict
@@ -179,8 +183,9 @@ def plan_key(item_id: str, assignment: Assignment | dict[str, Any]) -> tuple[str
     return item_id, json.dumps(assignment, sort_keys=True)
 
 
-def score(verdict: Verdict, correct: int) -> bool | None:
-    """A verdict is correct only if it parsed; an unparseable or failed verdict is never scored."""
-    if verdict.status != "ok" or verdict.choice is None:
+def score(verdict: Verdict, correct: int | None) -> bool | None:
+    """A verdict is correct only if it parsed; an unparseable or failed verdict is never scored,
+    and neither is one on an item without a true answer."""
+    if verdict.status != "ok" or verdict.choice is None or correct is None:
         return None
     return verdict.choice == correct

@@ -120,6 +120,8 @@ def _check(item: Item) -> str | None:
         if key in seen:
             return f"field 'answers': {answer!r} appears twice (at {seen[key]} and {index})"
         seen[key] = index
+    if item.correct is None:
+        return "field 'correct': must be the index of the true answer, not null"
     if item.correct >= len(item.answers):
         return f"field 'correct': {item.correct} is out of range for {len(item.answers)} answers"
     return None

@@ -45,7 +45,7 @@ class ABPair:
     role: str
     question: str
     answers: list[str]
-    correct: int
+    correct: int | None
     assignment: Assignment
     a: ArmVerdict
     b: ArmVerdict

@@ -98,6 +98,8 @@ def done(ctx: TranscriptContext, role: str, round_: int | None, kind: str | None
 
 def answer_pair(item: Item, rng: random.Random) -> list[int]:
     """The true answer and one wrong answer, in a random order that becomes the display order."""
+    if item.correct is None:
+        raise ValueError(f"item {item.id!r} has no true answer, which this protocol needs")
     wrong = [i for i in range(len(item.answers)) if i != item.correct]
     pair = [item.correct, rng.choice(wrong)]
     rng.shuffle(pair)
