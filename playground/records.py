@@ -92,6 +92,11 @@ class Verdict(_Record):
     reason: str | None = Field(None, description="Why a verdict is unparseable or an error.")
     role: str = "judge"
     turn_index: int | None = Field(None, description="The turn that produced this verdict.")
+    metrics: dict[str, Any] | None = Field(
+        None,
+        description="Measurements a protocol computes beyond a choice, e.g. a consistency "
+        "check's family, elicited probabilities and violation.",
+    )
 
 
 class RoleProvenance(_Record):

@@ -162,7 +162,7 @@ def verdict_statement(store: Store, text: bool = False) -> sa.Select:
     if text:
         columns += [
             t.c.item["question"].as_string(), as_text(t.c.item["answers"]), v.c.raw, v.c.reason,
-            t.c.status, t.c.error,
+            t.c.status, t.c.error, as_text(v.c.metrics),
         ]  # fmt: skip
     return sa.select(*columns).join_from(v, t, t.c.id == v.c.transcript_id)
 
@@ -172,7 +172,9 @@ RAW_VERDICT = [
     "is_correct", "correct", "_assignment", "_credences", "turn_index", "_provenance",
     "created_at", "parent_id",
 ]  # fmt: skip
-TEXT_VERDICT = ["question", "answers", "raw", "reason", "transcript_status", "transcript_error"]
+TEXT_VERDICT = [
+    "question", "answers", "raw", "reason", "transcript_status", "transcript_error", "metrics",
+]  # fmt: skip
 
 
 def _columns(rows: list[tuple[Any, ...]], names: list[str]) -> dict[str, np.ndarray]:

@@ -29,7 +29,7 @@ VERDICT_EXPORT = [
     "swapped", "seats", "correct_seat", "condition", "verdict_role", "status", "choice",
     "is_correct", "credences", "credence_correct", "credence_chosen", "credence_first",
     "chose_first", "raw", "reason", "turn_index", "judge_model", "judge_prompt", "judge",
-    "seed", "created_at",
+    "seed", "created_at", "metrics",
 ]  # fmt: skip
 """Fixed verdict columns, in order; then ``seat.<role>``, ``model.<role>``, ``prompt.<role>``
 and ``option.<name>`` for every role and option present."""
@@ -58,6 +58,7 @@ def verdict_table(frames: Frames) -> pd.DataFrame:
     v["run_tags"] = [list(tags.get(r, ())) for r in v["run_id"]]
     for name in JSON_COLUMNS:
         v[name] = pd.Series([_json(x) for x in v[name]], index=v.index, dtype=object)
+    v["metrics"] = [None if m in (None, "null") else m for m in v["metrics"]]  # JSON text already
     extra = [c for c in v.columns if c.split(".", 1)[0] in ("seat", "model", "prompt", "option")]
     return v[[*VERDICT_EXPORT, *extra]]
 

@@ -212,6 +212,7 @@ class Store:
                         raw=verdict.raw,
                         reason=verdict.reason,
                         turn_idx=verdict.turn_index,
+                        metrics=verdict.metrics,
                         is_correct=event.is_correct,
                         provenance=event.provenance.model_dump(mode="json"),
                         created_at=utcnow(),

@@ -111,7 +111,7 @@ def _verdict_row(record: Record) -> dict[str, Any]:
     return {
         "id": record.verdict_id, "transcript_id": record.transcript_id, "run_id": record.run_id,
         "role": v.role, "status": v.status, "choice": v.choice, "credences": v.credences,
-        "raw": v.raw, "reason": v.reason, "turn_idx": v.turn_index,
+        "raw": v.raw, "reason": v.reason, "turn_idx": v.turn_index, "metrics": v.metrics,
         "is_correct": record.is_correct,
         "provenance": record.provenance.model_dump(mode="json"), "created_at": created,
     }  # fmt: skip

@@ -127,7 +127,18 @@ def m003_prompt_versions(conn: Connection) -> None:
     md.create_all(conn)
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_response_cache, m003_prompt_versions]
+def m004_verdict_metrics(conn: Connection) -> None:
+    """``verdicts.metrics``: what a protocol measures beyond a choice (a consistency check's
+    elicited probabilities and violation); null for ordinary judge verdicts."""
+    conn.execute(sa.text("ALTER TABLE verdicts ADD COLUMN metrics JSON"))
+
+
+MIGRATIONS: list[Migration] = [
+    m001_initial,
+    m002_response_cache,
+    m003_prompt_versions,
+    m004_verdict_metrics,
+]
 
 _applied = sa.Table(
     "schema_migrations",

@@ -142,6 +142,7 @@ def _verdict(row: Any) -> Verdict:
         reason=row.reason,
         role=row.role,
         turn_index=row.turn_idx,
+        metrics=row.metrics,
     )
 
 
