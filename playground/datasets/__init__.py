@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..records import Item
 from . import arithmetic
+from .consistency import is_consistency_line, parse_consistency
 from .errors import DatasetError
 from .jsonl import dump_jsonl, parse_jsonl, read_jsonl, write_jsonl
 from .params import Params
@@ -52,6 +53,12 @@ def _load_reading(params: Params, seed: int) -> list[Item]:
     return parse_jsonl(data, "reading.jsonl")
 
 
+def _load_consistency(params: Params, seed: int) -> list[Item]:
+    params.finish()
+    data = resources.files(__package__).joinpath("data", "consistency.jsonl").read_bytes()
+    return parse_consistency(data, "consistency.jsonl")
+
+
 def _load_arithmetic(params: Params, seed: int) -> list[Item]:
     n = params.integer("n", default=40, low=1, high=5000)
     steps = params.integer("steps", default=3, low=2, high=6)
@@ -69,6 +76,11 @@ _LOADERS: dict[str, tuple[str, Callable[[Params, int], list[Item]]]] = {
         "Generated multi-step arithmetic and logic problems with computed answers "
         "(parameters: n, steps 2-6, kind arithmetic/logic/mixed; uses the seed).",
         _load_arithmetic,
+    ),
+    "consistency": (
+        "Consistency checks for the consistency protocol: negation, paraphrase, conjunction, "
+        "conditional, monotonicity and judge (small debates) families.",
+        _load_consistency,
     ),
 }
 
@@ -88,7 +100,7 @@ def load_dataset(ref: str, *, seed: int = 0) -> Dataset:
     if ref.startswith(PREFIX):
         return _load_builtin(ref, seed)
     try:
-        items = read_jsonl(ref)
+        items = _read_file(ref)
     except DatasetError as exc:
         if ref.strip() in BUILTINS and not Path(ref).expanduser().exists():
             raise DatasetError(f"{exc} (did you mean {PREFIX}{ref.strip()}?)") from None
@@ -96,6 +108,18 @@ def load_dataset(ref: str, *, seed: int = 0) -> Dataset:
     return Dataset(
         ref=ref, name=Path(ref).stem, description=f"{len(items)} items from {ref}", items=items
     )
+
+
+def _read_file(ref: str) -> list[Item]:
+    """A JSONL file: consistency checks when its first line has a ``family`` key, otherwise
+    ordinary items."""
+    file = Path(ref).expanduser()
+    if file.is_file():
+        data = file.read_bytes()
+        first = next((line for line in data.splitlines() if line.strip()), b"")
+        if is_consistency_line(first.decode("utf-8-sig", errors="replace")):
+            return parse_consistency(data, ref)
+    return read_jsonl(ref)
 
 
 def _load_builtin(ref: str, seed: int) -> Dataset:

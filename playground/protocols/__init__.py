@@ -13,6 +13,7 @@ PROTOCOLS: dict[str, str] = {
     "debate": "playground.protocols.debate:Debate",
     "open_debate": "playground.protocols.debate:OpenDebate",
     "amplification": "playground.protocols.amplification:Amplification",
+    "consistency": "playground.protocols.consistency:Consistency",
 }
 """Protocol name (the ``protocol`` key of an experiment file) → ``module:Class``."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -276,6 +276,8 @@ class Protocol(ABC):
     prompts: ClassVar[dict[str, str]]
     """Default prompt id per role."""
     verdict_role: ClassVar[str] = "judge"
+    needs_truth: ClassVar[bool] = True
+    """Whether every item must have a true answer (``correct``) to be run."""
     Options: ClassVar[type[BaseModel]]
 
     def __init__(self, options: BaseModel) -> None:
@@ -291,6 +293,16 @@ class Protocol(ABC):
         """The prompt id a seat uses when its role table names none; an added seat such as
         ``judge_b`` uses its base role's (``judge``)."""
         return cls.prompts.get(role) or cls.prompts[role.rsplit("_", 1)[0]]
+
+    def check_items(self, items: Sequence[Item]) -> None:
+        """Refuse, before anything is recorded, items this protocol cannot run: raises
+        ValueError with one line naming the first bad item."""
+        if self.needs_truth:
+            for item in items:
+                if item.correct is None:
+                    raise ValueError(
+                        f"item {item.id!r} has no true answer ('correct'), which {self.name} needs"
+                    )
 
     @abstractmethod
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:

@@ -1,0 +1,141 @@
+"""Consistency checks (``consistency`` in an experiment file): ask the model under test — the
+``subject`` seat, framed as an answerer, a debater or a judge by its prompt — logically related
+questions and measure how far its answers are from coherent. One check instance is one
+transcript (its turns the elicitations) and one verdict whose ``metrics`` hold the elicited
+probabilities and the family's violation (`metrics`)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import ClassVar, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ...datasets.consistency import JudgeCheck, check_of
+from ...prompts import PromptError, get_prompt
+from ...records import Assignment, Item
+from ..base import Protocol, TranscriptContext
+from .judge import run_judge
+from .statements import SUBJECT, missing, run_statements
+from .writer import WRITER
+
+Family = Literal["negation", "paraphrase", "conjunction", "conditional", "monotonicity", "judge"]
+JudgeVariant = Literal["swap", "paraphrase", "rename"]
+
+
+class ConsistencyOptions(BaseModel):
+    """Options of ``consistency`` (the ``[options]`` table of an experiment)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    families: list[Family] = Field(
+        default_factory=lambda: list(get_args(Family)),
+        min_length=1,
+        description="Check families to run; the dataset's instances of other families are skipped.",
+    )
+    write_variants: bool = Field(
+        False,
+        description="Add a variant_writer seat that writes every related statement an instance "
+        "leaves out (negation, paraphrases, A and B, A or B, B given A, a question "
+        "paraphrase); its text is recorded on its turn for review.",
+    )
+    paraphrases: int = Field(3, ge=1, le=8, description="Paraphrases the writer writes.")
+    judge_variants: list[JudgeVariant] = Field(
+        default_factory=lambda: list(get_args(JudgeVariant)),
+        min_length=1,
+        description="Judge family: re-presentations of the logged debate, each judged next to "
+        "the logged one.",
+    )
+    rename_labels: tuple[str, str] = Field(
+        ("X", "Y"), description="Judge family: the labels the 'rename' variant uses for A, B."
+    )
+    judge_prompt: str = Field(
+        "consistency/judge", description="Judge family: the judge prompt (label variables)."
+    )
+
+    @field_validator("rename_labels")
+    @classmethod
+    def _labels(cls, labels: tuple[str, str]) -> tuple[str, str]:
+        if len(set(labels)) != 2 or not all(len(x) == 1 and x.isupper() for x in labels):
+            raise ValueError("give two different capital letters")
+        if set(labels) == {"A", "B"}:
+            raise ValueError("renamed labels must differ from A and B")
+        return labels
+
+    @field_validator("judge_prompt")
+    @classmethod
+    def _prompt(cls, prompt_id: str) -> str:
+        try:
+            variables = set(get_prompt(prompt_id).variables)
+        except PromptError as exc:
+            raise ValueError(str(exc)) from None
+        needed = {"question", "label_a", "label_b", "answer_a", "answer_b", "transcript"}
+        if not needed <= variables:
+            raise ValueError(f"prompt {prompt_id} lacks {', '.join(sorted(needed - variables))}")
+        return prompt_id
+
+
+class Consistency(Protocol):
+    name = "consistency"
+    roles = (SUBJECT,)
+    prompts: ClassVar[dict[str, str]] = {
+        SUBJECT: "consistency/elicit",
+        WRITER: "consistency/write_negation",
+    }
+    verdict_role = SUBJECT
+    needs_truth = False
+    Options = ConsistencyOptions
+    options: ConsistencyOptions
+
+    @classmethod
+    def seats(cls, options: BaseModel) -> tuple[str, ...]:
+        return (SUBJECT, WRITER) if getattr(options, "write_variants", False) else (SUBJECT,)
+
+    def check_items(self, items: Sequence[Item]) -> None:
+        for item in items:
+            if "check" not in item.meta:
+                raise ValueError(
+                    f"item {item.id!r} is not a consistency check (use builtin:consistency, a "
+                    "consistency JSONL file, or run:<run id> for judge checks)"
+                )
+            check = check_of(item)
+            if check.family not in self.options.families or self.options.write_variants:
+                continue
+            if isinstance(check, JudgeCheck):
+                lacking = (
+                    ["paraphrase"]
+                    if "paraphrase" in self.options.judge_variants and check.paraphrase is None
+                    else []
+                )
+            else:
+                lacking = missing(check)
+            if lacking:
+                raise ValueError(
+                    f"item {item.id!r} ({check.family}) has no {', '.join(lacking)}: add it to "
+                    "the data or set options.write_variants = true"
+                    + (
+                        " (or drop 'paraphrase' from options.judge_variants)"
+                        if isinstance(check, JudgeCheck)
+                        else ""
+                    )
+                )
+
+    def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
+        check = check_of(item)
+        if check.family not in self.options.families:
+            return []
+        order = list(check.display_order) if isinstance(check, JudgeCheck) else []
+        return [Assignment(seats={}, display_order=order, condition=check.family)]
+
+    async def run(self, ctx: TranscriptContext) -> None:
+        check = check_of(ctx.item)
+        if isinstance(check, JudgeCheck):
+            prompt = get_prompt(self.options.judge_prompt)
+            variants = list(self.options.judge_variants)
+            await run_judge(ctx, check, prompt, variants, self.options.rename_labels)
+        else:
+            await run_statements(ctx, check, self.options.paraphrases)
+
+
+__all__ = ["Consistency", "ConsistencyOptions"]
