@@ -8,8 +8,9 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.amplification_live import SETTING_ERRORS, run_live
-from pages.amplification_view import compare, render_item, render_tree, seat_settings, verdict_lines
+from pages.amplification_view import DEFAULTS, compare, render_item, render_tree, verdict_lines
 from pages.keys import key_fields, secret_keys
+from pages.protocol_form import seat_settings
 from pages.widgets import get_store, require_app
 from playground.datasets import Dataset, DatasetError, list_builtins, load_dataset
 from playground.experiments import ExperimentError, parse_experiment, run_experiment
@@ -79,7 +80,9 @@ st.caption("The resample check uses the recombiner's seat.")
 roles, problems, server_keys = {}, [], {}
 for role, column in zip(ROLES, st.columns(len(ROLES)), strict=True):
     with column.container(border=True):
-        roles[role], problem, keys = seat_settings(role)
+        roles[role], problem, keys = seat_settings(
+            role, key_prefix="amp.", defaults=(0.0, DEFAULTS[role]), human=False
+        )
         problems += [problem] if problem else []
         server_keys |= keys
 credentials = Credentials.from_sources(server_keys, typed_keys, secrets)

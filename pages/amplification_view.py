@@ -1,4 +1,4 @@
-"""Page building blocks for amplification trees: a seat's settings form, the tree as an indented
+"""Page building blocks for amplification trees: the tree as an indented
 list (live) or as nested expanders (stored), a node's details, and an original tree beside its
 fork. Model text goes through `md` into `st.markdown`/`st.caption` only, never as HTML.
 """
@@ -6,34 +6,15 @@ fork. Model text goes through `md` into `st.markdown`/`st.caption` only, never a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from pages.widgets import md, role_style, role_tag, verdict_marker
+from pages.widgets import md, role_tag, verdict_marker
 from playground.protocols.amplification import Node, tree_from_turns
 from playground.records import Item, Turn, Verdict
 from playground.store import TranscriptView
 
-
-@dataclass(frozen=True)
-class ProviderChoice:
-    label: str
-    prefix: str
-    model: str
-    base_url: str | None  # default of the base URL field; None: no field
-
-
-PROVIDERS = {
-    "local": ProviderChoice("Embedded local model", "local", "smollm2", None),
-    "openai": ProviderChoice("OpenAI", "openai", "gpt-4o-mini", None),
-    "anthropic": ProviderChoice("Anthropic", "anthropic", "claude-sonnet-4-5", ""),
-    "compat": ProviderChoice(
-        "OpenAI-compatible server", "openai", "llama3.2", "http://localhost:11434/v1"
-    ),
-}
 # sized for the embedded 135M model: short replies, and a checker that only needs two lines
 DEFAULTS = {"decomposer": 96, "answerer": 64, "recombiner": 96, "checker": 24}
 STATUS = {
@@ -44,51 +25,6 @@ STATUS = {
     "edited": ":violet-badge[:material/edit: edited by hand]",
     "error": ":red-badge[:material/error: error]",
 }
-
-
-def seat_settings(role: str) -> tuple[dict[str, Any], str | None, dict[str, str]]:
-    """One seat's `RoleConfig` mapping, what is missing if anything, and a key typed for its
-    own server ({base URL: key}, held in memory only)."""
-    name = role_style(role).name
-    st.markdown(f"##### {role_tag(role)}")
-    kind = st.selectbox(
-        "Provider",
-        list(PROVIDERS),
-        format_func=lambda k: PROVIDERS[k].label,
-        key=f"amp.{role}.provider",
-    )
-    choice = PROVIDERS[kind]
-    model = st.text_input("Model", value=choice.model, key=f"amp.{role}.{kind}.model").strip()
-    base_url, problem, server_key = None, None, ""
-    if choice.base_url is not None:
-        base_url = st.text_input(
-            "Base URL" + (" (optional)" if kind == "anthropic" else ""),
-            value=choice.base_url,
-            key=f"amp.{role}.{kind}.base_url",
-        ).strip()
-        if kind == "compat" and not base_url:
-            problem = f"{name}: an OpenAI-compatible server needs a base URL"
-    if base_url:
-        server_key = st.text_input(  # no widget key: its value must not sit in session_state
-            f"Key for {name}'s server (optional)",
-            type="password",
-            help="Sent only to this base URL.",
-        )
-    config: dict[str, Any] = {"model": f"{choice.prefix}/{model}"}
-    left, right = st.columns(2)
-    if kind == "anthropic":
-        left.caption("The Anthropic API takes no temperature.")
-    else:
-        config["temperature"] = left.number_input(
-            "Temperature", 0.0, 2.0, 0.0, step=0.1, format="%.1f", key=f"amp.{role}.temperature"
-        )
-    config["max_tokens"] = int(
-        right.number_input(
-            "Max tokens", 1, 8192, DEFAULTS[role], step=16, key=f"amp.{role}.max_tokens"
-        )
-    )
-    keys = {base_url: server_key} if base_url and server_key else {}
-    return config | ({"base_url": base_url} if base_url else {}), problem, keys
 
 
 def render_item(item: Item) -> None:

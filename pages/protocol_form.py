@@ -152,20 +152,27 @@ def seats_of(protocol: str, options: dict[str, Any]) -> tuple[str, ...]:
     return cls.seats(validated)
 
 
-def seat_settings(role: str) -> tuple[dict[str, Any], str | None, dict[str, str]]:
+def seat_settings(
+    role: str,
+    *,
+    key_prefix: str = "",
+    defaults: tuple[float, int] | None = None,
+    human: bool = True,
+) -> tuple[dict[str, Any], str | None, dict[str, str]]:
     """One seat's provider, model, base URL and parameters as a `RoleConfig` mapping, what is
     missing, if anything (every widget is still drawn, so none loses its value), and a key
     typed for this seat's own server ({base URL: key}: held in memory only). A person's seat
-    is ``{"model": "human"}``: no parameters, nothing to reach."""
+    is ``{"model": "human"}``: no parameters, nothing to reach. Pages other than Debate give
+    their own widget ``key_prefix``, default (temperature, max tokens), and may leave out the
+    person (``human=False``)."""
     style = role_style(role)
     st.markdown(f"##### :{style.color}[{style.name}]")
     if role in PANEL[1:]:
         st.caption(f"Seat `{role}` of the panel: its own model, its own verdict.")
+    k = f"{key_prefix}{role}"
+    kinds = [kind for kind in PROVIDERS if human or kind != HUMAN]
     kind = st.selectbox(
-        "Provider",
-        list(PROVIDERS),
-        format_func=lambda k: PROVIDERS[k].label,
-        key=f"{role}.provider",
+        "Provider", kinds, format_func=lambda k: PROVIDERS[k].label, key=f"{k}.provider"
     )
     if kind == HUMAN:
         what = "judge the transcript" if role.startswith("judge") else "type this seat's turns"
@@ -175,12 +182,12 @@ def seat_settings(role: str) -> tuple[dict[str, Any], str | None, dict[str, str]
         )
         return {"model": HUMAN}, None, {}
     choice = PROVIDERS[kind]
-    name = st.text_input("Model", value=choice.model, key=f"{role}.{kind}.model")
+    name = st.text_input("Model", value=choice.model, key=f"{k}.{kind}.model")
     base_url, problem = None, None
     if choice.base_url is not None:
         optional = " (optional)" if kind == "anthropic" else ""
         base_url = st.text_input(
-            f"Base URL{optional}", value=choice.base_url, key=f"{role}.{kind}.base_url"
+            f"Base URL{optional}", value=choice.base_url, key=f"{k}.{kind}.base_url"
         ).strip()
         if kind == "compat" and not base_url:
             problem = f"{style.name}: an OpenAI-compatible server needs a base URL"
@@ -193,17 +200,19 @@ def seat_settings(role: str) -> tuple[dict[str, Any], str | None, dict[str, str]
             help="Sent only to this base URL. Your OpenAI/Anthropic key is never sent to "
             "another server.",
         )
-    temperature, max_tokens = JUDGE_DEFAULTS if role.startswith("judge") else ARGUER_DEFAULTS
+    temperature, max_tokens = defaults or (
+        JUDGE_DEFAULTS if role.startswith("judge") else ARGUER_DEFAULTS
+    )
     left, right = st.columns(2)
     config: dict[str, Any] = {}
     if kind == "anthropic":
         left.caption("The Anthropic API takes no temperature.")
     else:
         config["temperature"] = left.number_input(
-            "Temperature", 0.0, 2.0, temperature, step=0.1, format="%.1f", key=f"{role}.temperature"
+            "Temperature", 0.0, 2.0, temperature, step=0.1, format="%.1f", key=f"{k}.temperature"
         )
     max_tokens = right.number_input(
-        "Max tokens", 1, 8192, max_tokens, step=16, key=f"{role}.max_tokens"
+        "Max tokens", 1, 8192, max_tokens, step=16, key=f"{k}.max_tokens"
     )
     model = f"{choice.prefix}/{name.strip()}"
     st.caption(f"Model string `{model}`")

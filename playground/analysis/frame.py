@@ -31,6 +31,7 @@ from .parse import (
     judge_label,
     parse_assignments,
     parse_credences,
+    parse_metrics,
     parse_provenance,
     prompt_version,
 )
@@ -43,9 +44,11 @@ VERDICT_COLUMNS = [
     "first_shown", "shown", "shown_set", "swapped", "seats", "display_order", "correct_seat",
     "condition", "chose_first", "turn_index", "credences", "credence_correct",
     "credence_chosen", "credence_first", "dataset", "seed", "judge_model", "judge_prompt",
-    "judge", "created_at", "parent_id", "subject", "item_key",
+    "judge", "created_at", "parent_id", "subject", "item_key", "metrics", "check_family",
+    "violation", "credence_shift", "n_unparseable",
 ]  # fmt: skip
-"""The verdict frame's fixed columns; ``seat.<role>`` (answer index the role defends),
+"""The verdict frame's fixed columns (``metrics`` is the verdict's metrics JSON text, the next
+four its consistency-check family, violation, credence shift and unparsed answers); ``seat.<role>`` (answer index the role defends),
 ``model.<role>``, ``prompt.<role>`` (``prompt_id@hash8``) and ``option.<name>`` (JSON text)
 follow for every role and option present. ``choice``/``is_correct``/``credence_*`` are null
 unless the verdict is ok; ``chose_first`` is whether the choice is the first-shown answer;
@@ -157,12 +160,12 @@ def verdict_statement(store: Store, text: bool = False) -> sa.Select:
         v.c.id, v.c.run_id, v.c.transcript_id, t.c.item_id, v.c.role, v.c.status, v.c.choice,
         v.c.is_correct, t.c.item["correct"].as_integer(), as_text(t.c.assignment),
         as_text(v.c.credences), v.c.turn_idx, provenance, as_text(v.c.created_at),
-        t.c.parent_id,
+        t.c.parent_id, as_text(v.c.metrics),
     ]  # fmt: skip
     if text:
         columns += [
             t.c.item["question"].as_string(), as_text(t.c.item["answers"]), v.c.raw, v.c.reason,
-            t.c.status, t.c.error, as_text(v.c.metrics),
+            t.c.status, t.c.error,
         ]  # fmt: skip
     return sa.select(*columns).join_from(v, t, t.c.id == v.c.transcript_id)
 
@@ -170,11 +173,9 @@ def verdict_statement(store: Store, text: bool = False) -> sa.Select:
 RAW_VERDICT = [
     "verdict_id", "run_id", "transcript_id", "item_id", "verdict_role", "status", "choice",
     "is_correct", "correct", "_assignment", "_credences", "turn_index", "_provenance",
-    "created_at", "parent_id",
+    "created_at", "parent_id", "metrics",
 ]  # fmt: skip
-TEXT_VERDICT = [
-    "question", "answers", "raw", "reason", "transcript_status", "transcript_error", "metrics",
-]  # fmt: skip
+TEXT_VERDICT = ["question", "answers", "raw", "reason", "transcript_status", "transcript_error"]
 
 
 def _columns(rows: list[tuple[Any, ...]], names: list[str]) -> dict[str, np.ndarray]:
@@ -272,6 +273,7 @@ def build_verdicts(
     kinds = runs.set_index("run_id")["parent_kind"].reindex(out["run_id"]).to_numpy()
     subject = subjects(out["transcript_id"].to_numpy(object), out["parent_id"].to_numpy(), kinds)
     out["subject"] = pd.Series(subject, dtype=object)
+    out = pd.concat([out, parse_metrics(raw["metrics"])], axis=1)
     if text:
         for name in TEXT_VERDICT:
             out[name] = pd.Series(raw[name], dtype=object)

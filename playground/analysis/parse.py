@@ -193,3 +193,31 @@ def parse_provenance(texts: Any, verdict_roles: Any) -> tuple[pd.DataFrame, list
     out = _take(rows, combo, columns)
     out["seed"] = pd.array(out["seed"], dtype="Int64")
     return out, list(roles), list(options)
+
+
+METRIC_COLUMNS = ["metrics", "check_family", "violation", "credence_shift", "n_unparseable"]
+
+
+def parse_metrics(texts: Any) -> pd.DataFrame:
+    """Verdict metrics JSON (a consistency check's) → the JSON text itself (null → None) and
+    the columns analysis groups on: family, violation, credence shift, answers that did not
+    parse. Verdicts without metrics get None / nan."""
+    codes, uniques = _codes(texts)
+    rows: list[tuple[Any, ...]] = []
+    for u in uniques:
+        m = json.loads(u) if isinstance(u, str) else u
+        if not isinstance(m, dict):
+            rows.append((None, None, np.nan, np.nan, np.nan))
+            continue
+
+        nums = [m.get(k) for k in ("violation", "credence_shift", "n_unparseable")]
+        floats = [float(x) if isinstance(x, int | float) else np.nan for x in nums]
+        rows.append((u if isinstance(u, str) else json.dumps(u), m.get("family"), *floats))
+    rows.append((None, None, np.nan, np.nan, np.nan))  # code -1
+    table = np.empty((len(rows), 5), dtype=object)
+    table[:] = rows
+    picked = table[codes]
+    out = pd.DataFrame({name: picked[:, i] for i, name in enumerate(METRIC_COLUMNS)})
+    for name in ("violation", "credence_shift", "n_unparseable"):
+        out[name] = out[name].astype(float)
+    return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import agreement, calibration, costs, metrics, ratings
+from . import agreement, calibration, consistency, costs, metrics, ratings
 from .frame import Frames
 
 NO_DATA = "no data for this yet"
@@ -155,10 +155,18 @@ def _checks(f: Frames, reps: int) -> Section:
     return Section(
         "checks",
         "Consistency violations and amplification flags",
-        "Check turns (turn meta `check`): amplification's justification / resample / direct "
-        "flags by tree depth, consistency violations by family; unreadable checks apart.",
-        {"checks": metrics.checks(f.readings, f.verdicts)},
-        {"checks": "needs a protocol that records checks (amplification, consistency)"},
+        "Amplification's justification / resample / direct flags by tree depth (check turns); "
+        "consistency checks per family and model under test: mean violation (0 = coherent) "
+        "with a bootstrap 95% interval over checks whose answers parsed; unparseable checks, "
+        "undefined violations and excluded answers counted apart.",
+        {
+            "checks": metrics.checks(f.readings, f.verdicts),
+            "consistency": consistency.summary(f.verdicts, reps),
+        },
+        {
+            "checks": "needs an amplification run",
+            "consistency": "needs a consistency run (protocol = consistency)",
+        },
     )
 
 

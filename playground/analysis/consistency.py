@@ -1,0 +1,70 @@
+"""Consistency checks summarised per family and model under test, from the verdict frame
+(a check's metrics are on its verdict: see `playground.protocols.consistency`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+COLUMNS = [
+    "family", "judge", "instances", "ok", "unparseable", "error", "undefined", "mean_violation",
+    "ci_low", "ci_high", "median_violation", "max_violation", "answers_excluded",
+    "mean_credence_shift",
+]  # fmt: skip
+"""``judge`` is the model under test (the ``subject`` seat); ``undefined`` counts ok checks
+whose violation is undefined (monotonicity with constant answers); ``answers_excluded`` the
+elicited answers that did not parse (left out of the metrics, never guessed)."""
+
+
+def _interval(values: np.ndarray, reps: int, seed: int = 0) -> tuple[float, float]:
+    """Bootstrap 95% interval of the mean (nan with fewer than two values)."""
+    if len(values) < 2:
+        return np.nan, np.nan
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, len(values), size=(reps, len(values)))].mean(axis=1)
+    low, high = np.quantile(means, [0.025, 0.975])
+    return float(low), float(high)
+
+
+def summary(verdicts: pd.DataFrame, reps: int = 200) -> pd.DataFrame:
+    """One row per check family and model under test."""
+    checks = verdicts[verdicts["check_family"].notna() & verdicts["protocol"].eq("consistency")]
+    if checks.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    rows = []
+    keys = [checks["check_family"].astype(str), checks["judge"].astype(str)]
+    for (family, judge), g in checks.groupby(keys, sort=True, observed=True):
+        status = g["status"].astype(str)
+        values = g.loc[status.eq("ok") & g["violation"].notna(), "violation"].to_numpy(float)
+        low, high = _interval(values, reps)
+        shifts = g["credence_shift"].dropna()
+        rows.append(
+            {
+                "family": family,
+                "judge": judge,
+                "instances": len(g),
+                "ok": int(status.eq("ok").sum()),
+                "unparseable": int(status.eq("unparseable").sum()),
+                "error": int(status.eq("error").sum()),
+                "undefined": int((status.eq("ok") & g["violation"].isna()).sum()),
+                "mean_violation": values.mean() if len(values) else np.nan,
+                "ci_low": low,
+                "ci_high": high,
+                "median_violation": np.median(values) if len(values) else np.nan,
+                "max_violation": values.max() if len(values) else np.nan,
+                "answers_excluded": int(g["n_unparseable"].fillna(0).sum()),
+                "mean_credence_shift": shifts.mean() if len(shifts) else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def instances(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """Per check instance: item, family, model, status, violation and the reason it has none."""
+    checks = verdicts[verdicts["check_family"].notna() & verdicts["protocol"].eq("consistency")]
+    cols = ["run_id", "item_id", "check_family", "judge", "status", "violation", "credence_shift",
+            "n_unparseable"]  # fmt: skip
+    out = checks[[c for c in cols if c in checks.columns]].copy()
+    if "reason" in checks.columns:
+        out["reason"] = checks["reason"]
+    return out.rename(columns={"check_family": "family"}).reset_index(drop=True)
