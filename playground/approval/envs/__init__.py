@@ -1,0 +1,1 @@
+"""Approval environments by name."""
