@@ -17,16 +17,19 @@ setup: $(STAMP)
 
 # Debian packages the tests use: chromium for the browser tests (never `playwright install`),
 # postgresql for the store's PostgreSQL tests (they start their own throwaway server; the
-# default cluster Debian may create and start is never used, and may fail to start harmlessly).
+# default cluster Debian may create and start is never used, and may fail to start harmlessly),
+# bubblewrap (bwrap) for the approval lab's sandbox, which runs model-written code isolated.
 system-deps:
 	@pkgs=""; \
 	[ -x /usr/bin/chromium ] || pkgs="$$pkgs chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs="$$pkgs postgresql"; \
+	command -v bwrap >/dev/null 2>&1 || pkgs="$$pkgs bubblewrap"; \
 	if [ -n "$$pkgs" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && \
 		{ $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$pkgs || \
 		  { [ -x /usr/bin/chromium ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
+		    command -v bwrap >/dev/null 2>&1 && \
 		    echo "system-deps: apt-get failed after installing the binaries (e.g. Debian's default PostgreSQL cluster did not start); the tests do not need it"; }; }; \
 	fi
 
