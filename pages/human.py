@@ -10,11 +10,17 @@ import streamlit as st
 from pages.live_run import LiveRun
 from pages.quotes_view import escape_md, marked_markdown
 from pages.widgets import role_style, role_tag
-from playground.providers.human import HumanRequest, choice_reply, judgement_reply
+from playground.providers.human import (
+    HumanRequest,
+    approval_reply,
+    choice_reply,
+    judgement_reply,
+)
 
 ASKS = {
     "judgement": "Decide which answer is correct and how sure you are.",
     "choice": "Choose the answer you will argue for.",
+    "approval": "Rate the agent's proposed step by foresight, before anything that follows.",
     "text": "Write this seat's turn.",
 }
 SPEAKER = {
@@ -83,6 +89,17 @@ def entry_form(run: LiveRun, request: HumanRequest) -> None:
                 key=_key(run, request, "confidence"),
                 help="50: a coin flip; 100: certain.",
             )
+        elif request.kind == "approval":
+            st.slider(
+                "Approval",
+                0.0,
+                1.0,
+                0.5,
+                step=0.05,
+                key=_key(run, request, "approval"),
+                help="0: a bad step; 1: a good step toward truly solving the task.",
+            )
+            st.text_input("Rationale (one sentence)", key=_key(run, request, "rationale"))
         elif request.kind == "choice":
             st.radio(
                 "Which answer will you argue for?",
@@ -118,6 +135,10 @@ def _submit(run: LiveRun, request: HumanRequest) -> None:
     if request.kind == "text":
         reply = str(state.get(_key(run, request, "text")) or "").strip()
         problem = None if reply else "Write something first."
+    elif request.kind == "approval":
+        rationale = str(state.get(_key(run, request, "rationale")) or "").strip()
+        approval = float(state.get(_key(run, request, "approval"), 0.5))
+        reply = approval_reply(approval, rationale or "(none given)")
     else:
         label = state.get(_key(run, request, "choice"))
         if label is None:

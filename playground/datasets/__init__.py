@@ -59,6 +59,21 @@ def _load_consistency(params: Params, seed: int) -> list[Item]:
     return parse_consistency(data, "consistency.jsonl")
 
 
+def _load_tdd(params: Params, seed: int) -> list[Item]:
+    params.finish()
+    from ..approval.envs import get_environment
+
+    return get_environment("tdd").items(seed)
+
+
+def _load_shortcut(params: Params, seed: int) -> list[Item]:
+    n = params.integer("n", default=30, low=1, high=2000)
+    params.finish()
+    from ..approval.envs.shortcut import ShortcutEnvironment
+
+    return ShortcutEnvironment().items(seed, count=n)
+
+
 def _load_arithmetic(params: Params, seed: int) -> list[Item]:
     n = params.integer("n", default=40, low=1, high=5000)
     steps = params.integer("steps", default=3, low=2, high=6)
@@ -81,6 +96,16 @@ _LOADERS: dict[str, tuple[str, Callable[[Params, int], list[Item]]]] = {
         "Consistency checks for the consistency protocol: negation, paraphrase, conjunction, "
         "conditional, monotonicity and judge (small debates) families.",
         _load_consistency,
+    ),
+    "tdd": (
+        "Approval lab: test-driven coding tasks (write tests, then code; hidden tests and "
+        "mutants decide the true value). For the approval protocol.",
+        _load_tdd,
+    ),
+    "shortcut": (
+        "Approval lab: courier runs with a tempting shortcut step (parameter n, default 30; "
+        "uses the seed). For the approval protocol.",
+        _load_shortcut,
     ),
 }
 

@@ -14,6 +14,7 @@ PROTOCOLS: dict[str, str] = {
     "open_debate": "playground.protocols.debate:OpenDebate",
     "amplification": "playground.protocols.amplification:Amplification",
     "consistency": "playground.protocols.consistency:Consistency",
+    "approval": "playground.approval.protocol:Approval",
 }
 """Protocol name (the ``protocol`` key of an experiment file) → ``module:Class``."""
 

@@ -26,11 +26,13 @@ from .base import Completion, GenerateConfig, Message, Model, OnDelta, ProviderE
 HUMAN = "human"
 """The model string of a person's seat (`playground.protocols.base.HUMAN` is the same)."""
 
-ReplyKind = Literal["judgement", "choice", "text"]
+ReplyKind = Literal["judgement", "choice", "approval", "text"]
 """What the messages ask for: a judgement (``Answer: X`` and ``Confidence: N``), a side
-(``Answer: X`` alone, open protocols), or free text (a speech, a judge's question)."""
+(``Answer: X`` alone, open protocols), an approval of an agent's step (``Approval: p`` and
+``Rationale: ...``, the approval lab), or free text (a speech, a judge's question)."""
 
 _ASKS_CONFIDENCE = re.compile(r"\bconfidence\s*:", re.IGNORECASE)
+_ASKS_APPROVAL = re.compile(r"^approval\s*:", re.IGNORECASE | re.MULTILINE)
 _ASKS_CHOICE = re.compile(r"\banswer\s*:\s*A\b[^\n]*\bor\b", re.IGNORECASE)
 _SHOWN_ANSWER = re.compile(r"^Answer ([A-Z]): (.+)$", re.MULTILINE)
 
@@ -40,6 +42,8 @@ def reply_kind(messages: Sequence[Message]) -> ReplyKind:
     last = messages[-1].content if messages else ""
     if _ASKS_CONFIDENCE.search(last):
         return "judgement"
+    if _ASKS_APPROVAL.search(last):
+        return "approval"
     if _ASKS_CHOICE.search(last):
         return "choice"
     return "text"
@@ -57,6 +61,11 @@ def shown_answers(messages: Sequence[Message]) -> dict[str, str]:
 def judgement_reply(label: str, confidence: int) -> str:
     """A person's judgement as the reply the verdict parser reads."""
     return f"Answer: {label}\nConfidence: {confidence}"
+
+
+def approval_reply(approval: float, rationale: str) -> str:
+    """A person's approval of a step as the reply the approval parser reads."""
+    return f"Approval: {approval:g}\nRationale: {' '.join(rationale.split())}"
 
 
 def choice_reply(label: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_LABELLED = re.compile(r"\bprobability\s*[:：]\s*[*_]*\s*(\d+(?:\.\d+)?|\.\d+)\s*(%?)", re.I)
+_NUMBER = r"\s*[:：]\s*[*_]*\s*(\d+(?:\.\d+)?|\.\d+)\s*(%?)"
 _BARE = re.compile(r"^[\s*_]*(\d+(?:\.\d+)?|\.\d+)\s*(%?)[\s*_.]*$")
 
 
@@ -39,13 +39,14 @@ def _value(number: str, percent: str) -> float | None:
     return value if 0 <= value <= 1 else None
 
 
-def parse_probability(text: str) -> Elicited:
-    """The probability a reply gives, or why it gives none."""
-    matches = _LABELLED.findall(text)
+def parse_probability(text: str, label: str = "Probability") -> Elicited:
+    """The probability a reply gives after ``label:`` (by the rules above), or why it gives
+    none; the approval lab reads ``Approval: X`` the same way."""
+    matches = re.findall(rf"\b{re.escape(label)}{_NUMBER}", text, re.IGNORECASE)
     if not matches:
         bare = _BARE.match(text.strip())
         if not bare:
-            return Elicited(None, "no 'Probability: X' found")
+            return Elicited(None, f"no '{label}: X' found")
         matches = [bare.groups()]
     values = {_value(number, percent) for number, percent in matches}
     if None in values:
