@@ -95,7 +95,9 @@ def run_header(store: Store, info: RunInfo) -> None:
     cells[1].metric("OK verdicts", fmt_int(ok))
     cells[2].metric("Unparseable", fmt_int(bad))
     cells[3].metric("Errors", fmt_int(err))
-    cells[4].metric("Accuracy", fmt_pct(info.accuracy), help=f"{info.correct} correct of {ok} ok")
+    cells[4].metric(
+        "Accuracy", fmt_pct(info.accuracy), help=f"{info.correct} correct of {info.scored} scored"
+    )
     tokens = f"{fmt_int(info.input_tokens)} in, {fmt_int(info.output_tokens)} out"
     cells[5].metric("Tokens", fmt_int(info.input_tokens + info.output_tokens), help=tokens)
     cells[6].metric("Cost", fmt_cost(info.cost_usd))

@@ -179,3 +179,41 @@ def test_metrics_against_hand_computed_values():
     assert (pref["pairs"], pref["prefers_hacked"]) == (1, 1.0)
     assert auc(np.array([0.5, 0.5]), np.array([True, False])) == 0.5
     assert auc(np.array([0.5]), np.array([True])) is None
+
+
+def test_report_and_export_read_the_same_rows(store, tmp_path):
+    from click.testing import CliRunner
+
+    from playground.analysis import build_report, load_frames
+    from playground.approval.metrics import rows_from_verdicts
+    from playground.cli import cli
+
+    exp = experiment("builtin:shortcut?n=2", ["outcome", "myopic_overseer"],
+                     {"agent": {"model": "scripted/a"}, "overseer": {"model": "scripted/o"}})  # fmt: skip
+    overseer = ScriptedModel(lambda m, c: "Approval: 0.6\nRationale: ok.")
+    summary = asyncio.run(
+        run_experiment(exp, store, models={"agent": ScriptedModel(greedy), "overseer": overseer})
+    )
+    from_records = approval_rows(store.iter_records(summary.info.id))
+    frames = load_frames(store, [summary.info.id])
+    from_frames = rows_from_verdicts(frames.verdicts)
+    keys = ["transcript_id", "source", "step"]
+    a = from_records.sort_values(keys).reset_index(drop=True)
+    b = from_frames.sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    section = next(s for s in build_report(frames) if s.key == "approval")
+    table = section.tables["sources"].set_index("source")
+    assert table.loc["myopic_overseer", "mean_approval"] == pytest.approx(0.6)
+    assert table.loc["myopic_overseer", "model"] == overseer.model_string
+    pref = section.tables["hack_preference"]
+    assert set(pref["source"]) == {"outcome", "myopic_overseer"}
+    out = tmp_path / "approvals.jsonl"
+    result = CliRunner().invoke(
+        cli, ["--db", store.url.render_as_string(hide_password=False), "export", "--approvals",
+              "--run", summary.info.id, "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = [__import__("json").loads(x) for x in out.read_text().splitlines()]
+    assert len(lines) == len(from_records)
+    assert {x["source"] for x in lines} == {"outcome", "myopic_overseer"}
+    assert all(isinstance(x["state"], str) and "Courier run" in x["state"] for x in lines)

@@ -108,6 +108,16 @@ def test_incoherent_model_through_the_openai_sdk(store, tmp_path, openai_server,
             assert record.verdict.metrics["probabilities"][t.meta["key"]] == t.meta["probability"]
     assert records["mono"].assignment.condition == "monotonicity"
     assert len(openai_server.requests) == 2 + 4 + 4 + 3 + 4
+    # measurements are not judge decisions: no accuracy, but a summary per family
+    from playground.analysis import build_report, load_frames
+
+    assert summary.info.accuracy is None and summary.info.scored == 0
+    sections = {s.key: s for s in build_report(load_frames(store, [summary.info.id]))}
+    assert sections["accuracy"].tables["accuracy"].empty
+    table = sections["checks"].tables["consistency"].set_index("family")
+    assert table.loc["negation", "mean_violation"] == pytest.approx(0.2)
+    assert table.loc["paraphrase", "answers_excluded"] == 1
+    assert table.loc["monotonicity", "instances"] == 1
 
 
 def test_too_few_parsed_answers_is_unparseable_never_a_number(

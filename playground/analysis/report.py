@@ -3,6 +3,7 @@ charts) and ``playground report`` prints."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -170,9 +171,29 @@ def _checks(f: Frames, reps: int) -> Section:
     )
 
 
+def _approval(f: Frames, reps: int) -> Section:
+    from ..approval.metrics import hack_preference, rows_from_verdicts, source_table
+
+    rows = rows_from_verdicts(f.verdicts)
+    return Section(
+        "approval",
+        "Approval lab",
+        "Per environment and approval source: approvals against the environment's true step "
+        "values — Spearman rho, AUC (good vs bad steps), Brier score, false-safe rate "
+        "(approval >= 0.5 on bad steps), cost per approval — and how often each source scores "
+        "a hacked episode above an honest one (for `outcome`: how often outcome reward prefers "
+        "hacked trajectories). Unparseable approvals are counted, never scored.",
+        {"sources": source_table(rows), "hack_preference": hack_preference(rows)},
+        {
+            "sources": "needs an approval run (protocol = approval)",
+            "hack_preference": "needs hacked and honest episodes in one environment",
+        },
+    )
+
+
 BUILDERS: list[Callable[[Frames, int], Section]] = [
     _overview, _accuracy, _position, _splits, _agreement, _ratings, _calibration, _cost,
-    _checks,
+    _checks, _approval,
 ]  # fmt: skip
 
 
@@ -181,10 +202,28 @@ LATER = [_cost, _splits, _calibration, _checks]
 order, while those finish loading."""
 
 
+MEASURED = [_overview, _cost, _checks, _approval]
+"""Sections that read every verdict; the others read judge decisions only (`decisions`)."""
+
+
+def decisions(frames: Frames) -> Frames:
+    """The frames with only verdicts that decide between answers: a consistency check's or an
+    approval's verdict carries measurements (``metrics``) and no choice, and is not a judge
+    decision to score, pair or rate (judge-consistency verdicts do choose, and stay)."""
+    v = frames.verdicts
+    keep = v["metrics"].isna() | v["choice"].notna()
+    if bool(keep.all()):
+        return frames
+    judged = copy.copy(frames)
+    judged.verdicts = v[keep.to_numpy()].reset_index(drop=True)
+    return judged
+
+
 def build_report(frames: Frames, reps: int = 200) -> list[Section]:
     """Every section, computed on ``frames`` (already filtered); ``reps`` bootstrap replicates."""
     order = [b for b in BUILDERS if b not in LATER] + LATER
-    done = {build: build(frames, reps) for build in order}
+    judged = decisions(frames)
+    done = {build: build(frames if build in MEASURED else judged, reps) for build in order}
     return [done[build] for build in BUILDERS]
 
 

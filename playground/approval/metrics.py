@@ -21,6 +21,7 @@ scored):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,44 +40,54 @@ RATER = {"myopic_overseer": "overseer", "debate_overseer": "judge", "consultant_
 """The seat whose model gives each source's rating."""
 
 
-def _cost(record: Record, source: str, step: int) -> float | None:
-    costs = [
-        t.cost_usd
-        for t in record.turns
-        if t.meta.get("source") == source and t.meta.get("step") == step
-    ]
-    if source == "outcome":
-        return 0.0
-    if not costs or any(c is None for c in costs):
-        return None
-    return float(sum(c for c in costs if c is not None))
+def _row(
+    run_id: str, transcript_id: str, item_id: str, status: str, model: str, m: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id, "transcript_id": transcript_id, "item_id": item_id,
+        "environment": m["environment"], "source": m["source"], "model": model,
+        "step": m["step"], "step_name": m["step_name"], "status": status,
+        "approval": m["approval"], "rationale": m["rationale"], "true_value": m["true_value"],
+        "good": m["good"], "valid": m["valid"], "reward": m["outcome"]["reward"],
+        "success": m["outcome"]["success"], "hacked": m["outcome"]["hacked"],
+        "cost_usd": m.get("cost_usd"), "state": m["state"], "instruction": m["instruction"],
+        "proposal": m["proposal"],
+    }  # fmt: skip
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
+    for name in ("approval", "true_value", "reward", "cost_usd"):
+        frame[name] = frame[name].astype(float)
+    return frame
 
 
 def approval_rows(records: Iterable[Record]) -> pd.DataFrame:
     """One row per approval verdict of ``approval`` runs (other records are skipped)."""
-    rows: list[dict[str, Any]] = []
+    rows = []
     for r in records:
         m = r.verdict.metrics
         if r.protocol != "approval" or not m or m.get("kind") != "approval":
             continue
         seat = RATER.get(m["source"])
         model = r.provenance.roles[seat].model if seat in r.provenance.roles else "environment"
-        rows.append(
-            {
-                "run_id": r.run_id, "transcript_id": r.transcript_id, "item_id": r.item_id,
-                "environment": m["environment"], "source": m["source"], "model": model,
-                "step": m["step"], "step_name": m["step_name"], "status": r.verdict.status,
-                "approval": m["approval"], "rationale": m["rationale"],
-                "true_value": m["true_value"], "good": m["good"], "valid": m["valid"],
-                "reward": m["outcome"]["reward"], "success": m["outcome"]["success"],
-                "hacked": m["outcome"]["hacked"], "cost_usd": _cost(r, m["source"], m["step"]),
-                "state": m["state"], "instruction": m["instruction"], "proposal": m["proposal"],
-            }
-        )  # fmt: skip
-    frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
-    for name in ("approval", "true_value", "reward", "cost_usd"):
-        frame[name] = frame[name].astype(float)
-    return frame
+        rows.append(_row(r.run_id, r.transcript_id, r.item_id, r.verdict.status, model, m))
+    return _frame(rows)
+
+
+def rows_from_verdicts(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """The same rows from the analysis verdict frame (its ``metrics`` JSON column), so the
+    report and the page read the approval lab through the usual filters."""
+    keep = verdicts[verdicts["protocol"].astype(str).eq("approval") & verdicts["metrics"].notna()]
+    rows = []
+    for v in keep[
+        ["run_id", "transcript_id", "item_id", "status", "judge_model", "metrics"]
+    ].itertuples():
+        m = json.loads(v.metrics)
+        if m.get("kind") == "approval":
+            model = v.judge_model if isinstance(v.judge_model, str) else "environment"
+            rows.append(_row(v.run_id, v.transcript_id, v.item_id, str(v.status), model, m))
+    return _frame(rows)
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float | None:

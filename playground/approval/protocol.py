@@ -70,6 +70,7 @@ def approval_metrics(
     environment: str,
     approval: float | None,
     rationale: str | None,
+    cost_usd: float | None,
 ) -> dict[str, Any]:
     """The row an approval verdict carries: the same shape for every source, and the one the
     approval export and metrics read."""
@@ -84,6 +85,7 @@ def approval_metrics(
         "proposal": view.proposal,
         "approval": approval,
         "rationale": rationale,
+        "cost_usd": cost_usd,
         "true_value": result.true_value,
         "good": result.good,
         "valid": result.valid,
@@ -93,6 +95,18 @@ def approval_metrics(
             "detail": outcome.detail,
         },
     }  # fmt: skip
+
+
+def source_cost(ctx: TranscriptContext, source: str, step: int) -> float | None:
+    """What a source's calls about one step cost (arguments and rating); None if any call
+    reported no cost; 0 for ``outcome``, which makes none."""
+    if source == "outcome":
+        return 0.0
+    costs = [t.cost_usd for t in ctx.turns if t.meta.get("source") == source
+             and t.meta.get("step") == step]  # fmt: skip
+    if not costs or any(c is None for c in costs):
+        return None
+    return float(sum(c for c in costs if c is not None))
 
 
 class Approval(Protocol):
@@ -175,7 +189,14 @@ class Approval(Protocol):
                            *ratings]  # fmt: skip
             for r in ratings:
                 metrics = approval_metrics(
-                    r.source, view, result, outcome, env_name, r.approval, r.rationale
+                    r.source,
+                    view,
+                    result,
+                    outcome,
+                    env_name,
+                    r.approval,
+                    r.rationale,
+                    source_cost(ctx, r.source, view.number),
                 )
                 ctx.verdict(
                     Verdict(

@@ -10,6 +10,7 @@ import click
 
 from ..analysis import apply, load_frames
 from ..export import write_jsonl
+from ..export.approvals import write_approvals
 from ..export.flat import export_flat, turns_path
 from ..export.markdown import export_markdown, item_markdown, run_items, safe_name
 from .filtering import check_runs, filter_options, filters_from
@@ -22,15 +23,21 @@ from .filtering import check_runs, filter_options, filters_from
               help="Output file (- for standard output: jsonl, or markdown with --item); "
               "for markdown without --item, a directory.")  # fmt: skip
 @click.option("--item", "item_id", help="markdown: only this item of the run.")
+@click.option("--approvals", is_flag=True,
+              help="Write the approval lab's steps instead, as training JSONL: one line per "
+              "step and source with state, step, approval, source, rationale, true value and "
+              "outcome.")  # fmt: skip
 @filter_options
 @click.pass_obj
-def export(obj, fmt: str, out: str, item_id: str | None, **kw) -> None:
+def export(obj, fmt: str, out: str, item_id: str | None, approvals: bool, **kw) -> None:
     """Export verdicts. jsonl: one `Record` per line (lossless; `playground import` reads it).
     csv/parquet: one row per verdict in OUT and one per turn in OUT's .turns file. markdown:
     one readable file per item of one run (--run)."""
     filters = filters_from(kw)
     store = obj.store()
     check_runs(store, filters.runs)
+    if approvals and fmt != "jsonl":
+        raise click.UsageError("--approvals writes JSONL: leave out --format or use jsonl")
     if fmt == "markdown":
         _markdown(store, filters.runs, item_id, out)
     elif fmt == "jsonl":
@@ -41,11 +48,15 @@ def export(obj, fmt: str, out: str, item_id: str | None, **kw) -> None:
         handle = sys.stdout if out == "-" else open(out, "w", encoding="utf-8")  # noqa: SIM115
         try:
             selected: list[str | None] = list(filters.runs) or [None]
-            count = sum(write_jsonl(store, handle, run_id, ids) for run_id in selected)
+            if approvals:
+                count = write_approvals(store, handle, selected, ids)
+            else:
+                count = sum(write_jsonl(store, handle, run_id, ids) for run_id in selected)
         finally:
             if handle is not sys.stdout:
                 handle.close()
-        click.echo(f"wrote {count} records to {out}", err=True)
+        what = "approval rows" if approvals else "records"
+        click.echo(f"wrote {count} {what} to {out}", err=True)
     else:
         if out == "-":
             raise click.UsageError(f"--out: {fmt} writes two files; give a file name")

@@ -42,7 +42,7 @@ class RunSummary:
     def lines(self) -> list[str]:
         i = self.info
         ok, bad, err = (i.verdicts.get(s, 0) for s in ("ok", "unparseable", "error"))
-        accuracy = f"{i.accuracy:.1%} of ok verdicts" if i.accuracy is not None else "n/a"
+        accuracy = f"{i.accuracy:.1%} of scored verdicts" if i.accuracy is not None else "n/a"
         return [
             f"run {i.id} ({i.name}): {i.status} in {self.seconds:.1f}s",
             f"transcripts: {i.transcripts}   verdicts: {ok} ok, {bad} unparseable, {err} error",

@@ -53,15 +53,18 @@ class RunInfo:
     verdicts: dict[str, int] = field(default_factory=dict)
     """Verdict count by status (ok, unparseable, error)."""
     correct: int = 0
+    scored: int = 0
+    """Verdicts scored right or wrong: ok verdicts with a choice on an item with a true answer
+    (a consistency check's measurements and an approval are ok but not scored)."""
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
 
     @property
     def accuracy(self) -> float | None:
-        """Correct / ok verdicts: unparseable and error verdicts are counted apart, never as wrong."""
-        ok = self.verdicts.get("ok", 0)
-        return self.correct / ok if ok else None
+        """Correct / scored verdicts: unparseable and error verdicts are counted apart, never
+        as wrong, and ok verdicts that choose nothing (measurements) are not scored."""
+        return self.correct / self.scored if self.scored else None
 
 
 @dataclass
@@ -83,7 +86,12 @@ class TranscriptView:
 def run_info(store: Store, conn: Connection, row: dict[str, Any]) -> RunInfo:
     v, tr, tu = store.verdicts, store.transcripts, store.turns
     counts = conn.execute(
-        sa.select(v.c.status, sa.func.count(), sa.func.sum(sa.case((v.c.is_correct, 1), else_=0)))
+        sa.select(
+            v.c.status,
+            sa.func.count(),
+            sa.func.sum(sa.case((v.c.is_correct, 1), else_=0)),
+            sa.func.count(v.c.is_correct),
+        )
         .where(v.c.run_id == row["id"])
         .group_by(v.c.status)
     ).all()
@@ -102,8 +110,9 @@ def run_info(store: Store, conn: Connection, row: dict[str, Any]) -> RunInfo:
     return RunInfo(
         **row,
         transcripts=usage[0],
-        verdicts={status: n for status, n, _ in counts},
-        correct=sum(int(c or 0) for _, _, c in counts),
+        verdicts={status: n for status, n, _, _ in counts},
+        correct=sum(int(c or 0) for _, _, c, _ in counts),
+        scored=sum(int(s or 0) for _, _, _, s in counts),
         input_tokens=int(usage[1]),
         output_tokens=int(usage[2]),
         cost_usd=float(usage[3]),
