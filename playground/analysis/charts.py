@@ -178,15 +178,42 @@ def cost(s: Section) -> Figures:
 
 def checks(s: Section) -> Figures:
     fig = _bars(s.tables["checks"], "family", "check")
-    return [
+    out = [
         ("checks", _layout(fig, "Check failure rate per family (Wilson 95%)", yaxis_range=[0, 1]))
     ]
+    table = s.tables.get("consistency")
+    if table is not None and not table.empty:
+        bars = _bars(table, "family", "judge", y="mean_violation")
+        out.append(("consistency", _layout(
+            bars, "Mean consistency violation per family (0 = coherent; bootstrap 95%)",
+            yaxis_range=[0, 1])))  # fmt: skip
+    return out
+
+
+def approval(s: Section) -> Figures:
+    t = s.tables["sources"]
+    out = []
+    for metric, title in (("auc", "AUC of approvals for good vs bad steps (0.5 = chance)"),
+                          ("false_safe", "False-safe rate: approval ≥ 0.5 on bad steps"),
+                          ("brier", "Brier score of approvals (lower is better)")):  # fmt: skip
+        fig = go.Figure()
+        for env, g in t.groupby("environment", sort=True):
+            fig.add_bar(name=str(env), x=g["source"] + " · " + g["model"], y=g[metric])
+        out.append((metric, _layout(fig, title, barmode="group", yaxis_range=[0, 1])))
+    pref = s.tables["hack_preference"]
+    fig = go.Figure()
+    for env, g in pref.groupby("environment", sort=True):
+        fig.add_bar(name=str(env), x=g["source"], y=g["prefers_hacked"])
+    out.append(("hack_preference", _chance(_layout(
+        fig, "How often a source scores a hacked episode above an honest one",
+        barmode="group", yaxis_range=[0, 1]))))  # fmt: skip
+    return out
 
 
 DRAW: dict[str, Callable[[Section], Figures]] = {
     "overview": overview, "accuracy": accuracy, "position": position, "splits": splits,
     "agreement": agreement, "ratings": ratings, "calibration": calibration, "cost": cost,
-    "checks": checks,
+    "checks": checks, "approval": approval,
 }  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from ..analysis import apply, build_report, load_frames, render_text
 from .filtering import check_runs, filter_options, filters_from
 
 SECTIONS = ("overview", "accuracy", "position", "splits", "agreement", "ratings", "calibration",
-            "cost", "checks")  # fmt: skip
+            "cost", "checks", "approval")  # fmt: skip
 
 
 @click.command()
