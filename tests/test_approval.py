@@ -217,3 +217,18 @@ def test_report_and_export_read_the_same_rows(store, tmp_path):
     assert len(lines) == len(from_records)
     assert {x["source"] for x in lines} == {"outcome", "myopic_overseer"}
     assert all(isinstance(x["state"], str) and "Courier run" in x["state"] for x in lines)
+
+
+def test_markdown_export_shows_approvals_and_true_values(store, tmp_path):
+    from playground.export.markdown import export_markdown
+
+    exp = experiment("builtin:shortcut?n=1", ["myopic_overseer"],
+                     {"agent": {"model": "scripted/a"}, "overseer": {"model": "scripted/o"}}, limit=1)  # fmt: skip
+    overseer = ScriptedModel(lambda m, c: "Approval: 0.6\nRationale: <b>fine</b>.")
+    summary = asyncio.run(
+        run_experiment(exp, store, models={"agent": ScriptedModel(greedy), "overseer": overseer})
+    )
+    [path] = export_markdown(store, summary.info.id, tmp_path / "md")
+    text = path.read_text()
+    assert "Approval of step 1 (myopic_overseer): 0.6 · true value" in text
+    assert "&lt;b&gt;fine&lt;/b&gt;" in text and "<b>" not in text

@@ -38,9 +38,12 @@ def _turn(turn: Turn) -> list[str]:
     head = f"**{_role_name(turn.role)}** · `{turn.model}`"
     if turn.resolved_model and turn.resolved_model not in turn.model:
         head += f" ({inline(turn.resolved_model)})"
+    asked = (
+        [quote(f"asked about: {turn.meta['statement']}"), ""] if "statement" in turn.meta else []
+    )
     if turn.error:
-        return [head, "", quote(f"call failed: {turn.error}"), ""]
-    return [head, "", quote(turn.content), ""]
+        return [head, "", *asked, quote(f"call failed: {turn.error}"), ""]
+    return [head, "", *asked, quote(turn.content), ""]
 
 
 def _answer(record: Record, index: int | None) -> str:
@@ -60,6 +63,14 @@ def _verdict(record: Record) -> list[str]:
     lines = [line]
     if v.reason:
         lines.append(f"Reason: {inline(v.reason)}")
+    m = v.metrics or {}
+    if m.get("kind") == "approval":
+        lines.append(
+            f"Approval of step {m['step']} ({inline(m['source'])}): {m['approval']} · true value "
+            f"{m['true_value']:.3g} · rationale: {inline(str(m['rationale']))}"
+        )
+    elif "violation" in m:
+        lines.append(f"Consistency ({inline(str(m.get('family')))}): violation {m['violation']}")
     return [*lines, ""]
 
 
@@ -77,7 +88,7 @@ def transcript_markdown(records: list[Record]) -> list[str]:
     shown = ", ".join(
         f"{LABELS[i]} = {_answer(first, idx)}" for i, idx in enumerate(a.display_order)
     )
-    lines += [f"- The judge saw: {shown}", ""]
+    lines += [f"- The judge saw: {shown}", ""] if shown else []
     judge_turns = {r.verdict.turn_index for r in records if r.verdict.turn_index is not None}
     shared = [t for t in first.turns if t.index not in judge_turns]
     current_round: int | None = None
