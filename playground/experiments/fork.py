@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..events import Sink, fan_out
-from ..protocols import TranscriptContext
+from ..protocols import Protocol, TranscriptContext
 from ..providers import Credentials, Model, RetryPolicy
-from ..store import Store
+from ..records import Turn
+from ..store import RunInfo, Store, TranscriptView
 from ..store.cache import ResponseCache
-from .config import ExperimentError, parse_experiment
+from .config import Experiment, ExperimentError, parse_experiment
 from .runner import RunSummary, create_run, prepare
 
 
@@ -27,6 +29,73 @@ def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+def load_original(store: Store, transcript_id: str) -> tuple[TranscriptView, RunInfo]:
+    """A logged transcript to fork and its run; a one-line error if there is none."""
+    original = store.get_transcript(transcript_id)
+    if original is None:
+        raise ExperimentError(f"no transcript {transcript_id!r} in {store!r}")
+    run = store.get_run(original.run_id)
+    assert run is not None
+    return original, run
+
+
+def forked_experiment(
+    run: RunInfo, original: TranscriptView, changes: dict[str, Any] | None, label: str
+) -> Experiment:
+    """The original run's experiment with ``changes`` laid over it, narrowed to the item."""
+    data = merge(run.config["experiment"], changes or {})
+    data |= {"name": f"{label} ({run.name})", "items": [original.item.id]}
+    data.pop("limit", None)
+    return parse_experiment(data)
+
+
+async def run_linked(
+    store: Store,
+    original: TranscriptView,
+    experiment: Experiment,
+    parent: dict[str, Any],
+    copied: list[Turn],
+    *,
+    credentials: Credentials,
+    models: dict[str, Model] | None = None,
+    sink: Sink | None = None,
+    stream: bool = False,
+    source: str = "library",
+    cache: bool = True,
+    setup: Callable[[Protocol], None] | None = None,
+) -> tuple[RunSummary, str]:
+    """Run ``original``'s item and assignment again as a new run linked to it (``parent`` goes
+    to the run's config, the transcript's ``parent_id`` is the original), starting from the
+    ``copied`` turns; ``setup`` adjusts the protocol first. The summary and the new
+    transcript's id."""
+    started = time.perf_counter()
+    protocol, seats, provenance = prepare(experiment, credentials, models, store)
+    if setup:
+        setup(protocol)
+    run_id = create_run(store, experiment, provenance, source, items=1, parent=parent)
+    ctx = TranscriptContext(
+        run_id=run_id,
+        item=original.item,
+        assignment=original.assignment,
+        seats=seats,
+        emit=fan_out([store.record, sink]),
+        provenance=provenance,
+        retry=RetryPolicy(),
+        redact=credentials.redact,
+        cache=ResponseCache(store) if experiment.cache and cache else None,
+        stream=stream,
+    )
+    status = "failed"
+    try:
+        await protocol.run_transcript(ctx, parent_id=original.id, copied=copied)
+        status = "done"
+    finally:
+        store.finish_run(run_id, status)
+    info = store.get_run(run_id)
+    assert info is not None
+    return RunSummary(info=info, seconds=time.perf_counter() - started), ctx.transcript_id
 
 
 async def fork(
@@ -47,13 +116,7 @@ async def fork(
     ``at_turn=None`` re-judges: every turn but the final verdicts' is kept, so only the judges
     (as changed) speak.
     """
-    started = time.perf_counter()
-    credentials = credentials or Credentials()
-    original = store.get_transcript(transcript_id)
-    if original is None:
-        raise ExperimentError(f"no transcript {transcript_id!r} in {store!r}")
-    run = store.get_run(original.run_id)
-    assert run is not None
+    original, run = load_original(store, transcript_id)
     verdict_turns = {v.turn_index for _, v, _ in original.verdicts}
     if at_turn is None:
         keep = [t for t in original.turns if t.index not in verdict_turns]
@@ -65,32 +128,11 @@ async def fork(
             )
         keep = [t for t in original.turns if t.index <= at_turn and t.index not in verdict_turns]
         kind = "fork"
-    data = merge(run.config["experiment"], changes or {})
     label = f"{kind} of {original.item.id}" + (f" at turn {at_turn}" if at_turn is not None else "")
-    data |= {"name": f"{label} ({run.name})", "items": [original.item.id]}
-    data.pop("limit", None)
-    experiment = parse_experiment(data)
-    protocol, seats, provenance = prepare(experiment, credentials, models, store)
+    experiment = forked_experiment(run, original, changes, label)
     parent = {"transcript": transcript_id, "run": run.id, "kind": kind, "at_turn": at_turn}
-    run_id = create_run(store, experiment, provenance, source, items=1, parent=parent)
-    ctx = TranscriptContext(
-        run_id=run_id,
-        item=original.item,
-        assignment=original.assignment,
-        seats=seats,
-        emit=fan_out([store.record, sink]),
-        provenance=provenance,
-        retry=RetryPolicy(),
-        redact=credentials.redact,
-        cache=ResponseCache(store) if experiment.cache else None,
-        stream=stream,
-    )
-    status = "failed"
-    try:
-        await protocol.run_transcript(ctx, parent_id=transcript_id, copied=keep)
-        status = "done"
-    finally:
-        store.finish_run(run_id, status)
-    info = store.get_run(run_id)
-    assert info is not None
-    return RunSummary(info=info, seconds=time.perf_counter() - started)
+    summary, _ = await run_linked(
+        store, original, experiment, parent, keep, credentials=credentials or Credentials(),
+        models=models, sink=sink, stream=stream, source=source,
+    )  # fmt: skip
+    return summary

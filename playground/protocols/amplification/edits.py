@@ -13,19 +13,17 @@ answer would hide the change): edit or re-run the answered node instead.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ...events import Sink, fan_out
-from ...experiments.config import ExperimentError, parse_experiment
-from ...experiments.fork import merge
-from ...experiments.runner import RunSummary, create_run, prepare
-from ...providers import Credentials, Model, RetryPolicy
+from ...events import Sink
+from ...experiments.config import ExperimentError
+from ...experiments.fork import forked_experiment, load_original, run_linked
+from ...experiments.runner import RunSummary
+from ...providers import Credentials, Model
 from ...records import Turn
 from ...store import Store, TranscriptView
-from ...store.cache import ResponseCache
-from ..base import TranscriptContext
+from ..base import Protocol
 from .protocol import Amplification, ForkPlan
 from .solve import index_turns
 from .tree import ROOT, ancestors, subtree, tree_from_turns
@@ -112,44 +110,21 @@ async def fork_tree(
 ) -> TreeFork:
     """Fork an amplification transcript at ``node`` as a new run (``config.parent`` names the
     original), with the original experiment plus ``changes`` (e.g. another decomposer)."""
-    started = time.perf_counter()
-    credentials = credentials or Credentials()
-    original = store.get_transcript(transcript_id)
-    if original is None:
-        raise ExperimentError(f"no transcript {transcript_id!r} in {store!r}")
-    run = store.get_run(original.run_id)
-    assert run is not None
+    original, run = load_original(store, transcript_id)
     if run.protocol != Amplification.name:
         raise ExperimentError(f"transcript {transcript_id} is {run.protocol}, not amplification")
     copied, plan = plan_fork(original, node, kind, answer)
-    data = merge(run.config["experiment"], changes or {})
     label = f"{'edit' if kind == 'edit' else 're-run'} of node {node} of {original.item.id}"
-    data |= {"name": f"{label} ({run.name})", "items": [original.item.id]}
-    data.pop("limit", None)
-    experiment = parse_experiment(data)
-    protocol, seats, provenance = prepare(experiment, credentials, models, store)
-    assert isinstance(protocol, Amplification)
-    protocol.plan = plan
+    experiment = forked_experiment(run, original, changes, label)
+
+    def setup(protocol: Protocol) -> None:
+        assert isinstance(protocol, Amplification)
+        protocol.plan = plan
+
     parent = {"transcript": transcript_id, "run": run.id, "kind": kind, "node": node}
-    run_id = create_run(store, experiment, provenance, source, items=1, parent=parent)
-    ctx = TranscriptContext(
-        run_id=run_id,
-        item=original.item,
-        assignment=original.assignment,
-        seats=seats,
-        emit=fan_out([store.record, sink]),
-        provenance=provenance,
-        retry=RetryPolicy(),
-        redact=credentials.redact,
-        cache=ResponseCache(store) if experiment.cache and kind == "edit" else None,
-        stream=stream,
-    )
-    status = "failed"
-    try:
-        await protocol.run_transcript(ctx, parent_id=transcript_id, copied=copied)
-        status = "done"
-    finally:
-        store.finish_run(run_id, status)
-    info = store.get_run(run_id)
-    assert info is not None
-    return TreeFork(RunSummary(info=info, seconds=time.perf_counter() - started), ctx.transcript_id)
+    summary, new_id = await run_linked(
+        store, original, experiment, parent, copied, credentials=credentials or Credentials(),
+        models=models, sink=sink, stream=stream, source=source, cache=kind == "edit",
+        setup=setup,
+    )  # fmt: skip
+    return TreeFork(summary, new_id)
