@@ -117,14 +117,21 @@ def run_header(store: Store, info: RunInfo) -> None:
 
 
 def verdict_summary(verdict: Verdict, is_correct: bool | None) -> str:
-    """A few words for tables and labels: correct, wrong, unparseable or error."""
+    """A few words for tables and labels: correct, wrong, not scored (a measurement, or an
+    item without a true answer), unparseable or error."""
     if verdict.status != "ok":
         return verdict.status
+    if is_correct is None:
+        return "ok"
     return "correct" if is_correct else "wrong"
 
 
 def transcript_label(number: int, view: TranscriptView) -> str:
-    outcome = ", ".join(verdict_summary(v, c) for _, v, c in view.verdicts) or view.status
+    summaries = [verdict_summary(v, c) for _, v, c in view.verdicts]
+    if len(summaries) > 3:  # an approval episode: a verdict per step and source
+        counts = {s: summaries.count(s) for s in dict.fromkeys(summaries)}
+        summaries = [f"{n} {s}" for s, n in counts.items()]
+    outcome = ", ".join(summaries) or view.status
     swapped = " · swapped" if view.assignment.swapped else ""
     return f"{number} · {view.item.id}{swapped} · {outcome}"
 
@@ -155,8 +162,9 @@ def transcripts(store: Store, info: RunInfo) -> None:
 require_app()
 st.title("Runs")
 st.caption(
-    "Every run in the store, from the Debate page or the command line. Accuracy counts ok "
-    "verdicts only: unparseable and error verdicts are counted apart, never as wrong."
+    "Every run in the store, from any page or the command line. Accuracy counts scored "
+    "verdicts only: unparseable and error verdicts are counted apart, never as wrong, and "
+    "measurements (consistency checks, approvals) choose nothing to score."
 )
 store = get_store()
 runs = store.list_runs()

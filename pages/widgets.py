@@ -232,7 +232,25 @@ MARKERS = {
 def verdict_marker(verdict: Verdict, is_correct: bool | None) -> str:
     if verdict.status != "ok":
         return MARKERS[verdict.status]
+    if is_correct is None:
+        return ":gray-badge[:material/check: OK · NOT SCORED]"
     return MARKERS[bool(is_correct)]
+
+
+def metrics_line(metrics: dict[str, Any]) -> str | None:
+    """A measurement verdict in one line: a consistency check's violation, an approval."""
+    if metrics.get("kind") == "approval":
+        return (
+            f"Approval of step {metrics['step']} ({md(str(metrics['source']))}): "
+            f"**{metrics['approval']}** · true value **{metrics['true_value']:.3g}** · "
+            f"rationale: {md(str(metrics['rationale']))}"
+        )
+    if "violation" in metrics:
+        return (
+            f"Consistency check ({md(str(metrics.get('family')))}): violation "
+            f"**{metrics['violation']}** · {metrics.get('n_unparseable', 0)} answers unparsed"
+        )
+    return None
 
 
 def render_verdict(
@@ -241,7 +259,12 @@ def render_verdict(
     """The judge's choice, credences, and a clear correct / wrong / unparseable / error marker."""
     with st.container(border=True):
         st.markdown(f"{role_tag(verdict.role)} verdict {verdict_marker(verdict, is_correct)}")
-        if verdict.status == "ok" and verdict.choice is not None:
+        line = metrics_line(verdict.metrics) if verdict.metrics else None
+        if line:
+            st.markdown(line)
+        if verdict.status == "ok" and verdict.choice is None:
+            pass  # a measurement: the line above says it
+        elif verdict.status == "ok" and verdict.choice is not None:
             label = _label_of(assignment, verdict.choice)
             st.markdown(f"Chose **Answer {label}**: {quoted(item.answers[verdict.choice])}")
             if verdict.credences:
@@ -259,7 +282,8 @@ def render_verdict(
         else:
             reason = md(verdict.reason or "unknown reason")
             st.markdown(f"The transcript could not finish: {reason}")
-        st.caption(f"True answer: {quoted(item.answers[item.correct])}")
+        if item.correct is not None:
+            st.caption(f"True answer: {quoted(item.answers[item.correct])}")
 
 
 def render_transcript(view: TranscriptView, rounds: int | None = None) -> None:

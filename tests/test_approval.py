@@ -232,3 +232,33 @@ def test_markdown_export_shows_approvals_and_true_values(store, tmp_path):
     text = path.read_text()
     assert "Approval of step 1 (myopic_overseer): 0.6 · true value" in text
     assert "&lt;b&gt;fine&lt;/b&gt;" in text and "<b>" not in text
+
+
+def test_runs_page_opens_approval_and_consistency_runs(store):
+    from streamlit.testing.v1 import AppTest
+    from test_pages import APP, TIMEOUT, texts
+
+    exp = experiment("builtin:shortcut?n=1", ["outcome", "myopic_overseer"],
+                     {"agent": {"model": "scripted/a"}, "overseer": {"model": "scripted/o"}}, limit=1)  # fmt: skip
+    overseer = ScriptedModel(lambda m, c: "Approval: 0.6\nRationale: fine.")
+    asyncio.run(
+        run_experiment(exp, store, models={"agent": ScriptedModel(greedy), "overseer": overseer})
+    )
+    checks = parse_experiment({"name": "c", "protocol": "consistency", "dataset": "builtin:consistency",
+                               "limit": 2, "roles": {"subject": {"model": "scripted/s"}}})  # fmt: skip
+    asyncio.run(
+        run_experiment(checks, store, models={"subject": ScriptedModel(lambda m, c: "0.4")})
+    )
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.switch_page("pages/runs.py").run()
+    assert not at.exception
+    seen = []
+    runs = next(s for s in at.selectbox if s.label == "Open run")
+    for index in range(len(runs.options)):
+        next(s for s in at.selectbox if s.label == "Open run").select_index(index).run()
+        assert not at.exception
+        seen.append(texts(at))
+    shown = "\n".join(seen)
+    assert re.search(r"Approval of step 1 \(myopic\\?_overseer\): \*\*0\.6\*\* · true value", shown)
+    assert "Consistency check (negation): violation" in shown
+    assert "OK · NOT SCORED" in shown
