@@ -35,6 +35,11 @@ class Progress:
                 mark = {True: "correct", False: "wrong", None: verdict.reason or ""}[
                     event.is_correct
                 ]
+                m = verdict.metrics or {}
+                if m.get("kind") == "approval":
+                    mark = f"{m['source']} step {m['step']}: approval {m['approval']}"
+                elif "violation" in m:
+                    mark = f"{m.get('family')} violation {m['violation']} {mark}".rstrip()
                 self._say(f"  {self.items.get(event.transcript_id, '?')}: {verdict.status} {mark}")
             case TranscriptFinished() if self.live:
                 self._draw(force=self.counts.done == self.counts.total)
