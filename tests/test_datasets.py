@@ -389,8 +389,14 @@ def test_directory_and_bare_builtin_name(tmp_path, monkeypatch):
 
 ARITH = "builtin:arithmetic"
 BAD_REFS = [
-    ("builtin:nope", "builtin:nope: unknown built-in dataset 'nope' (known: arithmetic, consistency, reading, shortcut, tdd)"),
-    ("builtin:", "builtin:: unknown built-in dataset '' (known: arithmetic, consistency, reading, shortcut, tdd)"),
+    (
+        "builtin:nope",
+        "builtin:nope: unknown built-in dataset 'nope' (known: arithmetic, consistency, reading, shortcut, tdd)",
+    ),
+    (
+        "builtin:",
+        "builtin:: unknown built-in dataset '' (known: arithmetic, consistency, reading, shortcut, tdd)",
+    ),
     ("", "dataset reference is empty (use builtin:<name> or a JSONL path)"),
     (f"{ARITH}?n=abc", f"{ARITH}: parameter 'n': 'abc' is not a whole number"),
     (f"{ARITH}?n=0", f"{ARITH}: parameter 'n': 0 is out of range (1 to 5000)"),

@@ -13,12 +13,20 @@ from playground.providers.scripted import ScriptedModel
 
 def original_run(store, dataset, rounds=2):
     exp = parse_experiment(
-        {"name": "orig", "protocol": "debate", "dataset": str(dataset), "items": ["q1"],
-         "options": {"rounds": rounds},
-         "roles": {"debater": {"model": "scripted/x"}, "judge": {"model": "scripted/x"}}}
+        {
+            "name": "orig",
+            "protocol": "debate",
+            "dataset": str(dataset),
+            "items": ["q1"],
+            "options": {"rounds": rounds},
+            "roles": {"debater": {"model": "scripted/x"}, "judge": {"model": "scripted/x"}},
+        }
     )
-    models = {"debater_a": ScriptedModel(debater), "debater_b": ScriptedModel(debater),
-              "judge": ScriptedModel(["Answer: A\nConfidence: 60"])}
+    models = {
+        "debater_a": ScriptedModel(debater),
+        "debater_b": ScriptedModel(debater),
+        "judge": ScriptedModel(["Answer: A\nConfidence: 60"]),
+    }
     summary = asyncio.run(run_experiment(exp, store, models=models))
     [view] = store.transcripts_of(summary.info.id)
     return view, models
@@ -30,8 +38,12 @@ def test_rejudge_copies_the_debate_and_asks_only_the_new_judge(store, tiny_datas
     debaters = {"debater_a": models["debater_a"], "debater_b": models["debater_b"]}
     calls_before = sum(len(m.calls) for m in debaters.values())
     summary = asyncio.run(
-        fork(store, view.id, changes={"roles": {"judge": {"temperature": 0.0}}},
-             models={**debaters, "judge": new_judge})
+        fork(
+            store,
+            view.id,
+            changes={"roles": {"judge": {"temperature": 0.0}}},
+            models={**debaters, "judge": new_judge},
+        )
     )
     assert sum(len(m.calls) for m in debaters.values()) == calls_before  # no debater spoke again
     [child] = store.transcripts_of(summary.info.id)
@@ -46,7 +58,10 @@ def test_rejudge_copies_the_debate_and_asks_only_the_new_judge(store, tiny_datas
     assert record.origin.transcript.parent_id == view.id
     assert record.provenance.roles["judge"].params == {"temperature": 0.0}
     assert summary.info.config["parent"] == {
-        "transcript": view.id, "run": view.run_id, "kind": "rejudge", "at_turn": None
+        "transcript": view.id,
+        "run": view.run_id,
+        "kind": "rejudge",
+        "at_turn": None,
     }
 
 
@@ -54,8 +69,12 @@ def test_fork_at_a_turn_reruns_what_follows(store, tiny_dataset):
     view, models = original_run(store, tiny_dataset)
     new_b = ScriptedModel(lambda m, c: "[B-new] I changed my mind about nothing.", name="b-new")
     summary = asyncio.run(
-        fork(store, view.id, at_turn=1,
-             models={"debater_a": models["debater_a"], "debater_b": new_b, "judge": models["judge"]})
+        fork(
+            store,
+            view.id,
+            at_turn=1,
+            models={"debater_a": models["debater_a"], "debater_b": new_b, "judge": models["judge"]},
+        )
     )
     [child] = store.transcripts_of(summary.info.id)
     assert [t.role for t in child.turns] == ["debater_a", "debater_b"] * 2 + ["judge"]
@@ -67,14 +86,19 @@ def test_fork_at_a_turn_reruns_what_follows(store, tiny_dataset):
 
 def test_fork_refuses_a_turn_that_does_not_exist(store, tiny_dataset):
     view, _ = original_run(store, tiny_dataset)
-    with pytest.raises(ExperimentError, match=r"--at-turn: 9 is not a turn of this transcript \(0–4\)"):
+    with pytest.raises(
+        ExperimentError, match=r"--at-turn: 9 is not a turn of this transcript \(0–4\)"
+    ):
         asyncio.run(fork(store, view.id, at_turn=9))
     with pytest.raises(ExperimentError, match="no transcript 'nope'"):
         asyncio.run(fork(store, "nope"))
 
 
 def test_merge_is_deep():
-    assert merge({"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"b": 5}}) == {"a": {"b": 5, "c": 2}, "d": 3}
+    assert merge({"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"b": 5}}) == {
+        "a": {"b": 5, "c": 2},
+        "d": 3,
+    }
 
 
 def test_cli_rejudge_and_fork(tmp_path, openai_server):
@@ -103,7 +127,9 @@ def test_cli_rejudge_and_fork(tmp_path, openai_server):
     assert len(openai_server.requests) == calls + 1  # only the judge was asked
     new_run = re.search(r"run (\S+) ", result.stdout).group(1)
     assert f"(from {transcript_id})" in invoke("transcripts", new_run).stdout
-    result = invoke("fork", transcript_id, "--at-turn", "1", "--set", "options.rounds=3", "--set", "cache=false")
+    result = invoke(
+        "fork", transcript_id, "--at-turn", "1", "--set", "options.rounds=3", "--set", "cache=false"
+    )
     assert result.exit_code == 0, result.output
     assert "transcripts: 1   verdicts: 1 ok" in result.stdout
     assert invoke("fork", transcript_id, "--at-turn", "99").exit_code == 2
