@@ -33,7 +33,7 @@ from pages.human import render_requests
 from pages.keys import key_fields, secret_keys
 from pages.live_run import LiveRun, Registry
 from pages.protocol_form import seat_settings, seats_of
-from pages.widgets import get_store, md, require_app
+from pages.widgets import get_store, md, require_app, start_live
 from playground.approval.metrics import approval_rows
 from playground.approval.sources import SOURCES
 from playground.datasets import DatasetError, list_builtins, load_dataset
@@ -283,13 +283,8 @@ if clicked:
     except SETTING_ERRORS as exc:
         st.error(" ".join(str(exc).split()))
     else:
-        if live is not None and not live.finished:
-            live.cancel()
         credentials = Credentials.from_sources(server_keys, typed_keys, secrets)
-        live = live_runs().add(LiveRun(parsed, store, credentials, humans).start())
-        st.session_state["appr.live"] = live.id
-        st.query_params["live"] = live.id
-        st.rerun()  # draw the page as it is while a run goes on: with its Stop button
+        start_live(live_runs(), live, parsed, store, credentials, humans, "appr.live")
 elif live is not None and (running or not live.end_shown):
     show_live(live, store, stop, desk)
 elif run_id := (live.run_id if live is not None else None) or st.session_state.get("appr.last"):

@@ -22,6 +22,7 @@ import streamlit as st
 from pages.live_run import LiveRun
 from pages.live_view import IDLE_TICK_S
 from pages.widgets import fmt_cost, fmt_int
+from playground.analysis.charts import layout
 from playground.approval.metrics import RATER, approval_rows, hack_preference, source_table
 from playground.events import (
     RunStarted,
@@ -167,14 +168,6 @@ def follow(run: LiveRun, steps: LiveSteps, draw: Callable[[], None]) -> list[Hum
 # -- charts ---------------------------------------------------------------------------------
 
 
-def _layout(fig: go.Figure, title: str, **kwargs: Any) -> go.Figure:
-    fig.update_layout(
-        title=title, template="plotly_white", margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.25, "yanchor": "top"}, **kwargs,
-    )  # fmt: skip
-    return fig
-
-
 def approval_scatter(rows: pd.DataFrame) -> go.Figure:
     """Each readable approval against the step's true value, one colour per source."""
     ok = rows[rows["status"].eq("ok") & rows["approval"].notna()]
@@ -187,7 +180,7 @@ def approval_scatter(rows: pd.DataFrame) -> go.Figure:
             hovertemplate="%{customdata[0]} step %{customdata[1]}<br>"
             "true value %{x:.2f} · approval %{y:.2f}<extra></extra>",
         )  # fmt: skip
-    return _layout(
+    return layout(
         fig, "Approval against the step's true value", xaxis_title="true value",
         yaxis_title="approval", xaxis_range=[-0.05, 1.05], yaxis_range=[-0.05, 1.05],
     )  # fmt: skip
@@ -200,7 +193,7 @@ def quality_bars(table: pd.DataFrame) -> go.Figure:
     fig.add_bar(name="AUC (good vs bad steps)", x=x, y=table["auc"])
     fig.add_bar(name="false-safe rate (bad steps approved)", x=x, y=table["false_safe"])
     fig.add_hline(y=0.5, line_dash="dot", line_color="gray")
-    return _layout(fig, "AUC and false-safe rate per source", barmode="group", yaxis_range=[0, 1])
+    return layout(fig, "AUC and false-safe rate per source", barmode="group", yaxis_range=[0, 1])
 
 
 # -- tables ---------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from pages.widgets import (
     render_transcript,
     require_app,
     role_style,
+    start_live,
 )
 from playground.datasets import Dataset, DatasetError, list_builtins, load_dataset
 from playground.experiments import ExperimentError, parse_experiment
@@ -272,13 +273,8 @@ if clicked:
     except SETTING_ERRORS as exc:
         st.error(str(exc))
     else:
-        if live is not None and not live.finished:
-            live.cancel()
         credentials = Credentials.from_sources(server_keys, typed_keys, secrets)
-        live = live_runs().add(LiveRun(experiment, store, credentials, humans).start())
-        st.session_state["debate.live"] = live.id
-        st.query_params["live"] = live.id
-        st.rerun()  # draw the page as it is while a run goes on: with its Stop button
+        start_live(live_runs(), live, experiment, store, credentials, humans, "debate.live")
 elif live is not None and (running or not live.end_shown):
     show_live(live, store, stop)
 elif run_id := (live.run_id if live is not None else None) or st.session_state.get("last_run_id"):

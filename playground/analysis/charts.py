@@ -13,7 +13,8 @@ from .report import Section
 Figures = list[tuple[str, go.Figure]]
 
 
-def _layout(fig: go.Figure, title: str, **kwargs: object) -> go.Figure:
+def layout(fig: go.Figure, title: str, **kwargs: object) -> go.Figure:
+    """The report's figure style: white template, tight margins, legend below."""
     fig.update_layout(
         title=title, template="plotly_white", margin={"l": 10, "r": 10, "t": 50, "b": 10},
         legend={"orientation": "h", "y": -0.2, "yanchor": "top"}, **kwargs,
@@ -54,7 +55,7 @@ def overview(s: Section) -> Figures:
             for status, color in STATUS_COLORS.items()
         ]
     )
-    return [("verdicts", _layout(fig, "Verdicts per run by status", barmode="stack"))]
+    return [("verdicts", layout(fig, "Verdicts per run by status", barmode="stack"))]
 
 
 def _dots(table: pd.DataFrame, label: str, value: str, low: str, high: str) -> go.Figure:
@@ -73,23 +74,23 @@ def _dots(table: pd.DataFrame, label: str, value: str, low: str, high: str) -> g
 
 def accuracy(s: Section) -> Figures:
     fig = _chance(_bars(s.tables["accuracy"], "judge", "condition"))
-    return [("accuracy", _layout(fig, "Judge accuracy (Wilson 95%)", yaxis_range=[0, 1]))]
+    return [("accuracy", layout(fig, "Judge accuracy (Wilson 95%)", yaxis_range=[0, 1]))]
 
 
 def position(s: Section) -> Figures:
     t = s.tables["position"].dropna(subset=["first_pick"])
     fig = _chance(_bars(t, "judge", None, "first_pick", "first_low", "first_high"))
     fig.update_layout(yaxis_range=[0, 1])
-    return [("first_pick", _layout(fig, "Share choosing the first-shown answer (swap pairs)"))]
+    return [("first_pick", layout(fig, "Share choosing the first-shown answer (swap pairs)"))]
 
 
 def splits(s: Section) -> Figures:
     seat = _chance(_bars(s.tables["by_seat"], "judge", "correct_seat"))
-    out = [("by_seat", _layout(seat, "Accuracy by seat of the correct answer", yaxis_range=[0, 1]))]
+    out = [("by_seat", layout(seat, "Accuracy by seat of the correct answer", yaxis_range=[0, 1]))]
     rounds = s.tables["by_round"]
     if not rounds.empty:
         fig = _chance(_bars(rounds, "round", None))
-        out.append(("by_round", _layout(fig, "Accuracy by round", yaxis_range=[0, 1])))
+        out.append(("by_round", layout(fig, "Accuracy by round", yaxis_range=[0, 1])))
     return out
 
 
@@ -103,11 +104,11 @@ def agreement(s: Section) -> Figures:
         matrix = both.pivot_table(index="judge_1", columns="judge_2", values="cohen_kappa")
         fig = go.Figure(go.Heatmap(z=matrix.values, x=matrix.columns, y=matrix.index,
                                    zmin=-1, zmax=1, colorscale="RdBu", texttemplate="%{z:.2f}"))  # fmt: skip
-        out.append(("kappa", _layout(fig, "Cohen's kappa between judges")))
+        out.append(("kappa", layout(fig, "Cohen's kappa between judges")))
     spread = s.tables["credence_spread"]
     if not spread.empty:
         fig = go.Figure(go.Histogram(x=spread["range"], nbinsx=20))
-        out.append(("spread", _layout(fig, "Range of credences on the same transcript",
+        out.append(("spread", layout(fig, "Range of credences on the same transcript",
                                       xaxis_title="max − min credence on the correct answer")))  # fmt: skip
     return out
 
@@ -122,9 +123,7 @@ def ratings(s: Section) -> Figures:
         if t.empty:
             continue
         fig = _chance(_dots(t, "model", "rating", "ci_low", "ci_high"), 1000, True)
-        out.append(
-            (name, _layout(fig, f"{title}: Bradley–Terry rating (Elo scale, 95% bootstrap)"))
-        )
+        out.append((name, layout(fig, f"{title}: Bradley–Terry rating (Elo scale, 95% bootstrap)")))
     return out
 
 
@@ -142,7 +141,7 @@ def calibration(s: Section) -> Figures:
                          "arrayminus": g["accuracy"] - g["ci_low"]},
                 text=g["n"], hovertemplate="confidence %{x:.2f}<br>accuracy %{y:.2f}<br>n %{text}",
             )  # fmt: skip
-        out.append(("reliability", _layout(fig, "Reliability diagram", xaxis_title="confidence",
+        out.append(("reliability", layout(fig, "Reliability diagram", xaxis_title="confidence",
                                            yaxis_title="accuracy", xaxis_range=[0, 1], yaxis_range=[0, 1])))  # fmt: skip
     curves = s.tables["credence_curves"]
     if not curves.empty:
@@ -151,7 +150,7 @@ def calibration(s: Section) -> Figures:
             fig.add_scatter(x=g["round"], y=g["mean"], mode="lines+markers", name=str(model),
                             error_y={"type": "data", "array": g["ci_high"] - g["mean"],
                                      "arrayminus": g["mean"] - g["ci_low"]})  # fmt: skip
-        out.append(("credence_curves", _layout(fig, "Credence on the correct answer by round",
+        out.append(("credence_curves", layout(fig, "Credence on the correct answer by round",
                                                yaxis_range=[0, 1])))  # fmt: skip
     return out
 
@@ -164,7 +163,7 @@ def cost(s: Section) -> Figures:
                              ("output_tokens", "Output tokens per run by role")):  # fmt: skip
             fig = go.Figure([go.Bar(name=str(role), x=g["run_id"], y=g[value])
                              for role, g in by_role.groupby("role")])  # fmt: skip
-            out.append((value, _layout(fig, title, barmode="stack")))
+            out.append((value, layout(fig, title, barmode="stack")))
     hist = s.tables["latency_histogram"]
     if not hist.empty:
         fig = go.Figure()
@@ -172,19 +171,19 @@ def cost(s: Section) -> Figures:
             fig.add_bar(x=(g["low_ms"] + g["high_ms"]) / 2, y=g["turns"], name=f"{role} · {model}",
                         width=g["high_ms"] - g["low_ms"])  # fmt: skip
         fig.update_xaxes(type="log", title="latency (ms)")
-        out.append(("latency", _layout(fig, "Latency distribution", barmode="overlay")))
+        out.append(("latency", layout(fig, "Latency distribution", barmode="overlay")))
     return out
 
 
 def checks(s: Section) -> Figures:
     fig = _bars(s.tables["checks"], "family", "check")
     out = [
-        ("checks", _layout(fig, "Check failure rate per family (Wilson 95%)", yaxis_range=[0, 1]))
+        ("checks", layout(fig, "Check failure rate per family (Wilson 95%)", yaxis_range=[0, 1]))
     ]
     table = s.tables.get("consistency")
     if table is not None and not table.empty:
         bars = _bars(table, "family", "judge", y="mean_violation")
-        out.append(("consistency", _layout(
+        out.append(("consistency", layout(
             bars, "Mean consistency violation per family (0 = coherent; bootstrap 95%)",
             yaxis_range=[0, 1])))  # fmt: skip
     return out
@@ -199,12 +198,12 @@ def approval(s: Section) -> Figures:
         fig = go.Figure()
         for env, g in t.groupby("environment", sort=True):
             fig.add_bar(name=str(env), x=g["source"] + " · " + g["model"], y=g[metric])
-        out.append((metric, _layout(fig, title, barmode="group", yaxis_range=[0, 1])))
+        out.append((metric, layout(fig, title, barmode="group", yaxis_range=[0, 1])))
     pref = s.tables["hack_preference"]
     fig = go.Figure()
     for env, g in pref.groupby("environment", sort=True):
         fig.add_bar(name=str(env), x=g["source"], y=g["prefers_hacked"])
-    out.append(("hack_preference", _chance(_layout(
+    out.append(("hack_preference", _chance(layout(
         fig, "How often a source scores a hacked episode above an honest one",
         barmode="group", yaxis_range=[0, 1]))))  # fmt: skip
     return out
