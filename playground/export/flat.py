@@ -58,7 +58,6 @@ def verdict_table(frames: Frames) -> pd.DataFrame:
     v["run_tags"] = [list(tags.get(r, ())) for r in v["run_id"]]
     for name in JSON_COLUMNS:
         v[name] = pd.Series([_json(x) for x in v[name]], index=v.index, dtype=object)
-    v["metrics"] = [None if m in (None, "null") else m for m in v["metrics"]]  # JSON text already
     extra = [c for c in v.columns if c.split(".", 1)[0] in ("seat", "model", "prompt", "option")]
     return v[[*VERDICT_EXPORT, *extra]]
 
