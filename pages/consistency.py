@@ -17,7 +17,7 @@ from playground.analysis.consistency import instances, summary
 from playground.datasets import DatasetError, load_dataset
 from playground.experiments import BackgroundRun, ExperimentError, parse_experiment
 from playground.prompts import PromptError
-from playground.protocols.consistency.logged import LOGGED
+from playground.protocols.base import LOGGED
 from playground.providers import Credentials, ProviderError
 
 require_app()

@@ -306,3 +306,15 @@ def test_logged_run_without_debates_is_a_clear_error(store, tiny_dataset):
     )  # fmt: skip
     with pytest.raises(DatasetError, match="no debate or consultancy transcripts"):
         asyncio.run(run_experiment(exp, store, models={"subject": ScriptedModel(biased_judge)}))
+
+
+def test_only_protocols_that_read_the_log_take_a_logged_run(store, tiny_dataset):
+    from tests.test_protocol_family import run as run_protocol
+
+    debates, _ = run_protocol(store, tiny_dataset, "debate", ["debater_a", "debater_b", "judge"])
+    exp = parse_experiment(
+        {"name": "d", "protocol": "blind", "dataset": f"run:{debates[0].run_id}",
+         "roles": {"judge": {"model": "scripted/j"}}}
+    )  # fmt: skip
+    with pytest.raises(DatasetError, match="protocol blind cannot take a logged run"):
+        asyncio.run(run_experiment(exp, store, models={"judge": ScriptedModel(biased_judge)}))

@@ -18,7 +18,7 @@ from ..prompting.validate import check_for_seat
 from ..prompting.versions import resolve_prompt
 from ..prompts import PromptError, get_prompt
 from ..protocols import Protocol, Seat, TranscriptContext
-from ..protocols.consistency.logged import LOGGED, judge_items
+from ..protocols.base import LOGGED
 from ..providers import Credentials, Model, ProviderError, RetryPolicy, get_model
 from ..providers.limits import Limiter
 from ..records import Item, Provenance, plan_key
@@ -92,15 +92,18 @@ def build_seats(
     return seats
 
 
-def select_items(experiment: Experiment, store: Store | None = None) -> list[Item]:
-    """The experiment's items: its dataset, or with ``run:<id>`` the debates of a logged run
-    as judge-consistency checks (read from ``store``), narrowed by ``items`` and ``limit``."""
+def select_items(
+    experiment: Experiment, store: Store | None = None, protocol: Protocol | None = None
+) -> list[Item]:
+    """The experiment's items: its dataset, or with ``run:<id>`` what its protocol makes of a
+    logged run in ``store`` (`Protocol.logged_items`), narrowed by ``items`` and ``limit``."""
     if experiment.dataset.startswith(LOGGED):
         if store is None:
             raise ExperimentError(
                 f"dataset {experiment.dataset}: reading a logged run needs a store"
             )
-        items = judge_items(store, experiment.dataset.removeprefix(LOGGED))
+        protocol = protocol or experiment.protocol_class()(experiment.protocol_options())
+        items = protocol.logged_items(store, experiment.dataset.removeprefix(LOGGED))
     else:
         items = load_dataset(experiment.dataset, seed=experiment.seed).items
     if experiment.items is not None:
@@ -209,7 +212,7 @@ async def run_experiment(
     overrides = {"concurrency": concurrency, "cache": cache}
     experiment = experiment.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     protocol, seats, provenance = prepare(experiment, credentials, models, store)
-    items = select_items(experiment, store)
+    items = select_items(experiment, store, protocol)
     try:
         protocol.check_items(items)
     except ValueError as exc:

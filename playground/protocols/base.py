@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 
+from ..datasets.errors import DatasetError
 from ..events import (
     Sink,
     TextDelta,
@@ -28,7 +29,12 @@ from ..providers.limits import Limiter
 from ..records import Assignment, Item, Provenance, RoleProvenance, Turn, Verdict, score
 
 if TYPE_CHECKING:
+    from ..store import Store
     from ..store.cache import ResponseCache
+
+LOGGED = "run:"
+"""Dataset prefix naming a logged run (``dataset = "run:<run id>"``), for protocols that
+make their items from one (`Protocol.logged_items`)."""
 
 
 HUMAN = "human"
@@ -303,6 +309,11 @@ class Protocol(ABC):
                     raise ValueError(
                         f"item {item.id!r} has no true answer ('correct'), which {self.name} needs"
                     )
+
+    def logged_items(self, store: Store, run_id: str) -> list[Item]:
+        """Items made from a logged run, for ``dataset = "run:<run id>"``; a protocol that
+        reads one (consistency's judge checks) overrides this."""
+        raise DatasetError(f"{LOGGED}{run_id}: protocol {self.name} cannot take a logged run")
 
     @abstractmethod
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:

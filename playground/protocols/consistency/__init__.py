@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import ClassVar, Literal, get_args
+from typing import TYPE_CHECKING, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,8 +17,12 @@ from ...prompts import PromptError, get_prompt
 from ...records import Assignment, Item
 from ..base import Protocol, TranscriptContext
 from .judge import run_judge
+from .logged import judge_items
 from .statements import SUBJECT, missing, run_statements
 from .writer import WRITER
+
+if TYPE_CHECKING:
+    from ...store import Store
 
 Family = Literal["negation", "paraphrase", "conjunction", "conditional", "monotonicity", "judge"]
 JudgeVariant = Literal["swap", "paraphrase", "rename"]
@@ -120,6 +124,9 @@ class Consistency(Protocol):
                         else ""
                     )
                 )
+
+    def logged_items(self, store: Store, run_id: str) -> list[Item]:
+        return judge_items(store, run_id)
 
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
         check = check_of(item)

@@ -13,9 +13,6 @@ from ...records import Item
 if TYPE_CHECKING:
     from ...store import Store
 
-LOGGED = "run:"
-"""Dataset prefix naming a logged run."""
-
 
 def judge_items(store: Store, run_id: str) -> list[Item]:
     """One judge check per transcript of ``run_id`` with arguments: the speeches of seated
