@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..approval.metrics import hack_preference, rows_from_verdicts, source_table
 from . import agreement, calibration, consistency, costs, metrics, ratings
 from .frame import Frames
 
@@ -172,8 +173,6 @@ def _checks(f: Frames, reps: int) -> Section:
 
 
 def _approval(f: Frames, reps: int) -> Section:
-    from ..approval.metrics import hack_preference, rows_from_verdicts, source_table
-
     rows = rows_from_verdicts(f.verdicts)
     return Section(
         "approval",
