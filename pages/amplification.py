@@ -40,7 +40,7 @@ store: Store = get_store()
 
 pick, budgets = st.columns([3, 2], gap="large")
 pick.subheader("Question")
-refs = list_builtins()
+refs = list_builtins("questions")
 ref = pick.selectbox("Dataset", list(refs), key="amp.dataset")
 try:
     items = dataset(ref).items

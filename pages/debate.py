@@ -203,7 +203,7 @@ cache = settings.checkbox(
     key="cache",
 )
 
-refs = list_builtins()
+refs = list_builtins("questions")
 ref = pick.selectbox("Dataset", list(refs), key="dataset")
 pick.caption(refs[ref])
 try:

@@ -102,7 +102,7 @@ def ab_section(store: Store, versions: dict[str, PromptVersion]) -> None:
     b = pick("Version B", same_role, "prompts.ab.b", newest)
 
     data = st.columns(5)
-    builtins = list(list_builtins())
+    builtins = list(list_builtins("questions"))
     dataset = data[0].selectbox("Dataset", builtins, key="prompts.ab.dataset")
     start = data[1].number_input("First item", 0, 10_000, 0, key="prompts.ab.start")
     count = data[2].number_input("Items", 1, 500, 10, key="prompts.ab.count")

@@ -105,7 +105,7 @@ def variable_badges(check: Any) -> str:
 
 def preview(template: Any) -> None:
     with st.expander("Preview on a dataset item", expanded=False):
-        refs = list_builtins()
+        refs = list_builtins("questions")
         ref = st.selectbox("Dataset", list(refs), key="prompts.preview.dataset")
         try:
             items = load_dataset(ref, seed=0).items

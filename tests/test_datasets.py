@@ -430,3 +430,12 @@ def test_bad_reference_gives_one_line(ref, expected):
 
 def test_error_messages_never_span_lines():
     assert str(DatasetError("a\nb")) == "a b"
+
+
+def test_builtins_by_kind():
+    from playground.datasets import list_builtins
+
+    assert set(list_builtins("questions")) == {"builtin:reading", "builtin:arithmetic"}
+    assert set(list_builtins("consistency")) == {"builtin:consistency"}
+    assert set(list_builtins("approval")) == {"builtin:tdd", "builtin:shortcut"}
+    assert len(list_builtins()) == 5

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from ..records import Item
 from . import arithmetic
@@ -112,10 +113,20 @@ _LOADERS: dict[str, tuple[str, Callable[[Params, int], list[Item]]]] = {
 BUILTINS: dict[str, str] = {name: description for name, (description, _) in _LOADERS.items()}
 """Built-in dataset names → one-line descriptions."""
 
+Kind = Literal["questions", "consistency", "approval"]
+KINDS: dict[str, Kind] = {"consistency": "consistency", "tdd": "approval", "shortcut": "approval"}
+"""What a built-in set is for, when not questions with a true answer (debate, consultancy,
+blind, amplification)."""
 
-def list_builtins() -> dict[str, str]:
-    """Built-in references (``builtin:<name>``, ready for `load_dataset`) → descriptions."""
-    return {PREFIX + name: description for name, description in BUILTINS.items()}
+
+def list_builtins(kind: Kind | None = None) -> dict[str, str]:
+    """Built-in references (``builtin:<name>``, ready for `load_dataset`) → descriptions; only
+    those of one ``kind`` when given (a page offering questions lists only ``questions``)."""
+    return {
+        PREFIX + name: description
+        for name, description in BUILTINS.items()
+        if kind is None or KINDS.get(name, "questions") == kind
+    }
 
 
 def load_dataset(ref: str, *, seed: int = 0) -> Dataset:
