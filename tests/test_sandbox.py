@@ -206,6 +206,18 @@ def test_fork_bomb_and_spawned_processes_are_contained():
     assert _processes_running(sleeper) == []  # the pid namespace took the sleeper with it
 
 
+def test_interleaved_tracebacks_still_name_the_limit():
+    """Many processes write their tracebacks at once; the last line of stderr may be the
+    middle of one (seen on CI with a fork bomb). The last closing line decides."""
+    block = 'Traceback (most recent call last):\n  File "/tmp/main.py", line 3, in <module>\n'
+    stderr = block + "BlockingIOError: [Errno 11] Resource temporarily unavailable\n" + block
+    reason = sandbox._reason(1, stderr, False, 5, 5, 256, 1, 4, 16)
+    assert reason == "process limit of 16 reached"
+    assert (
+        sandbox._reason(1, block + "ValueError: boom\n" + block, False, 5, 5, 256, 1, 4, 16) is None
+    )
+
+
 def test_file_size_and_temp_dir_size_limits():
     big_file = run_python("open('big', 'wb').write(b'x' * (2 << 20))", file_mb=1)
     assert big_file.reason == "file-size limit of 1 MB reached"

@@ -26,6 +26,7 @@ import functools
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -196,8 +197,9 @@ def _run(
             returncode = proc.wait()
         duration = time.monotonic() - start
         stdout, stderr = _read_capped(out), _read_capped(err)
+        err_tail = _read_tail(err)
     reason = _reason(
-        returncode, stderr, timed_out, timeout_s, cpu, memory_mb, file_mb, tmp_mb, max_processes
+        returncode, err_tail, timed_out, timeout_s, cpu, memory_mb, file_mb, tmp_mb, max_processes
     )
     return SandboxResult(
         returncode=returncode,
@@ -261,9 +263,20 @@ def _read_capped(f: IO[bytes]) -> str:
     return text
 
 
+def _read_tail(f: IO[bytes], size: int = 16_384) -> str:
+    """The last `size` bytes of a capture, uncut: where the exception that ended a script is."""
+    end = f.seek(0, os.SEEK_END)
+    f.seek(max(0, end - size))
+    return f.read().decode("utf-8", errors="replace")
+
+
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b")
+"""The closing line of a Python traceback (`BlockingIOError: [Errno 11] ...`)."""
+
+
 def _reason(
     returncode: int,
-    stderr: str,
+    stderr_tail: str,
     timed_out: bool,
     timeout_s: float,
     cpu: int,
@@ -280,7 +293,10 @@ def _reason(
         return "killed by SIGKILL (CPU or memory limit)"
     if returncode == 0:
         return None
-    last = next((line for line in reversed(stderr.splitlines()) if line.strip()), "")
+    # Several processes (a fork bomb) interleave their tracebacks, so the last line of stderr
+    # may be the middle of one: take the last line that closes a traceback.
+    lines = reversed(stderr_tail.splitlines())
+    last = next((line for line in lines if _EXCEPTION_LINE.match(line)), "")
     for marker, reason in (
         ("MemoryError", f"memory limit of {memory_mb} MB reached"),
         ("File too large", f"file-size limit of {file_mb} MB reached"),
