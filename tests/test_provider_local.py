@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import itertools
-import time
 
 import pytest
 
@@ -75,9 +74,7 @@ def test_two_concurrent_calls_both_succeed_one_after_the_other():
 def test_the_model_is_loaded_once_per_process():
     path = local.preload()
     loaded = local._loaded[path]
-    started = time.perf_counter()
     assert local.preload() == path
-    assert time.perf_counter() - started < 0.05
     asyncio.run(get_model("local/smollm2").generate(ASK, GenerateConfig(max_tokens=2)))
     assert local._loaded[path] is loaded and list(local._loaded) == [path]
 

@@ -40,6 +40,10 @@ class ScriptedModel(Model):
         self._delay = delay
         self.calls: list[list[Message]] = []
         """Every message list this model was called with, in order."""
+        self.in_flight = 0
+        """Calls running now."""
+        self.peak_in_flight = 0
+        """The most calls that were running at once: shows concurrency without timing it."""
 
     def _next_reply(self, messages: list[Message], config: GenerateConfig) -> str:
         if callable(self._replies):
@@ -54,9 +58,14 @@ class ScriptedModel(Model):
         self, messages: list[Message], config: GenerateConfig, on_delta: OnDelta | None
     ) -> Completion:
         self.calls.append(messages)
-        if self._delay:
-            await asyncio.sleep(self._delay)
-        text = self._next_reply(messages, config)
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if self._delay:
+                await asyncio.sleep(self._delay)
+            text = self._next_reply(messages, config)
+        finally:
+            self.in_flight -= 1
         if config.max_tokens is not None:
             text = " ".join(text.split(" ")[: config.max_tokens])
         if on_delta:
