@@ -8,40 +8,27 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages.background import SETTING_ERRORS, background_runs, start_background
 from pages.keys import key_fields, secret_keys
 from pages.widgets import fmt_cost, fmt_int, get_store, require_app
-from playground.datasets import DatasetError
-from playground.experiments import BackgroundRun, ExperimentError, parse_experiment
-from playground.prompts import PromptError
-from playground.providers import Credentials, ProviderError
+from playground.experiments import BackgroundRun, parse_experiment
+from playground.providers import Credentials
 
 require_app()
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
-
-
-@st.cache_resource(show_spinner=False)
-def background_runs() -> dict[str, BackgroundRun]:
-    """Runs started from this server, by run id: they outlive page reruns and browser refreshes."""
-    return {}
 
 
 def start(text: str, credentials: Credentials, resume: str | None = None) -> None:
     try:
         experiment = None if resume else parse_experiment(tomllib.loads(text))
-        job = BackgroundRun(experiment, get_store(), credentials=credentials, resume=resume)
-        run_id = job.start()
     except tomllib.TOMLDecodeError as exc:
         st.error(f"experiment: not valid TOML ({exc})")
         return
     except SETTING_ERRORS as exc:
         st.error(str(exc))
         return
-    if run_id is None:
-        st.error(job.error or "the run did not start")
-        return
-    background_runs()[run_id] = job
+    start_background(experiment, credentials, resume)
 
 
 def show(job: BackgroundRun) -> None:

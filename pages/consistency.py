@@ -9,20 +9,19 @@ from typing import Any
 
 import streamlit as st
 
+from pages.background import SETTING_ERRORS, background_runs, start_background
 from pages.keys import key_fields, secret_keys
 from pages.protocol_form import seat_settings
 from pages.widgets import fmt_int, get_store, require_app
 from playground.analysis import load_frames
 from playground.analysis.consistency import instances, summary
 from playground.datasets import DatasetError, load_dataset
-from playground.experiments import BackgroundRun, ExperimentError, parse_experiment
-from playground.prompts import PromptError
+from playground.experiments import parse_experiment
 from playground.protocols.base import LOGGED
-from playground.providers import Credentials, ProviderError
+from playground.providers import Credentials
 
 require_app()
 
-SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
 FAMILIES = {
     "negation": "Negation — |P(A) + P(¬A) − 1|",
     "paraphrase": "Paraphrase — max − min over paraphrases",
@@ -37,12 +36,6 @@ FRAMINGS = {
     "consistency/elicit_debater": "a debater",
 }
 DEBATE_PROTOCOLS = ("debate", "open_debate", "consultancy", "open_consultancy")
-
-
-@st.cache_resource(show_spinner=False)
-def background_runs() -> dict[str, BackgroundRun]:
-    """Consistency runs started from this server, by run id."""
-    return {}
 
 
 def source_settings() -> str | None:
@@ -94,16 +87,13 @@ def item_ids(ref: str, families: list[str]) -> list[str] | None:
 
 def start(experiment: dict[str, Any], credentials: Credentials) -> None:
     try:
-        job = BackgroundRun(parse_experiment(experiment), get_store(), credentials=credentials)
-        run_id = job.start()
+        parsed = parse_experiment(experiment)
     except SETTING_ERRORS as exc:
         st.error(str(exc))
         return
-    if run_id is None:
-        st.error(job.error or "the run did not start")
-        return
-    background_runs()[run_id] = job
-    st.session_state["cons.current"] = run_id
+    run_id = start_background(parsed, credentials)
+    if run_id is not None:
+        st.session_state["cons.current"] = run_id
 
 
 @st.fragment(run_every=1.0)

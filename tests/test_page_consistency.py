@@ -63,6 +63,9 @@ def test_page_runs_negation_and_paraphrase_checks_live(store, openai_server):
     [means] = frame_values(at, "mean_violation")
     assert sorted(means) == [0.0, 0.6]
     assert "Summary per family" in texts(at) and "**Per check** (4)" in texts(at)
+    # one registry of background runs: the Batch page lists (and can stop) this run too
+    at.switch_page("pages/batch.py").run()
+    assert f"**`{run.id}`** · done" in texts(at)
 
 
 def test_page_judges_logged_debates(store, openai_server, tiny_dataset):

@@ -1,0 +1,39 @@
+"""Background runs started from this server, shared by the Batch and Consistency pages: one
+registry, so every page lists every run still going and none offers to resume one that is."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.widgets import get_store
+from playground.datasets import DatasetError
+from playground.experiments import BackgroundRun, Experiment, ExperimentError
+from playground.prompts import PromptError
+from playground.providers import Credentials, ProviderError
+
+SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
+"""What a bad experiment, dataset, prompt or provider setting raises: shown in one line."""
+
+
+@st.cache_resource(show_spinner=False)
+def background_runs() -> dict[str, BackgroundRun]:
+    """Runs started from this server, by run id: they outlive page reruns and browser refreshes."""
+    return {}
+
+
+def start_background(
+    experiment: Experiment | None, credentials: Credentials, resume: str | None = None
+) -> str | None:
+    """Start ``experiment`` (or resume the run ``resume``) in the background and register it;
+    its id, or None after showing why it could not start."""
+    try:
+        job = BackgroundRun(experiment, get_store(), credentials=credentials, resume=resume)
+        run_id = job.start()
+    except SETTING_ERRORS as exc:
+        st.error(str(exc))
+        return None
+    if run_id is None:
+        st.error(job.error or "the run did not start")
+        return None
+    background_runs()[run_id] = job
+    return run_id
