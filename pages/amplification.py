@@ -11,8 +11,8 @@ from pages.amplification_live import SETTING_ERRORS, run_live
 from pages.amplification_view import DEFAULTS, compare, render_item, render_tree, verdict_lines
 from pages.keys import key_fields, secret_keys
 from pages.protocol_form import seat_settings
+from pages.question import pick_question
 from pages.widgets import get_store, require_app
-from playground.datasets import Dataset, DatasetError, list_builtins, load_dataset
 from playground.experiments import ExperimentError, parse_experiment, run_experiment
 from playground.protocols.amplification import fork_tree
 from playground.providers import Credentials
@@ -20,11 +20,6 @@ from playground.store import Store
 
 ROLES = ("decomposer", "answerer", "recombiner", "checker")
 CHECKS = ("justification", "resample", "direct")
-
-
-@st.cache_resource(show_spinner=False)
-def dataset(ref: str) -> Dataset:
-    return load_dataset(ref, seed=0)
 
 
 # -- page -----------------------------------------------------------------------------------
@@ -40,21 +35,10 @@ store: Store = get_store()
 
 pick, budgets = st.columns([3, 2], gap="large")
 pick.subheader("Question")
-refs = list_builtins("questions")
-ref = pick.selectbox("Dataset", list(refs), key="amp.dataset")
-try:
-    items = dataset(ref).items
-except DatasetError as exc:
-    st.error(str(exc))
+picked = pick_question(pick, "amp.")
+if picked is None:
     st.stop()
-by_id = {item.id: item for item in items}
-item_id = pick.selectbox(
-    "Question",
-    list(by_id),
-    key=f"amp.{ref}.item",
-    format_func=lambda i: f"{i} · {by_id[i].question[:80]}",
-)
-item = by_id[item_id]
+ref, item = picked
 with pick.container(border=True):
     render_item(item)
 

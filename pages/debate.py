@@ -24,6 +24,7 @@ from pages.protocol_form import (
     seat_settings,
     seats_of,
 )
+from pages.question import pick_question
 from pages.widgets import (
     fmt_cost,
     fmt_int,
@@ -35,7 +36,7 @@ from pages.widgets import (
     role_style,
     start_live,
 )
-from playground.datasets import Dataset, DatasetError, list_builtins, load_dataset
+from playground.datasets import DatasetError
 from playground.experiments import ExperimentError, parse_experiment
 from playground.prompts import PromptError
 from playground.providers import Credentials, ProviderError
@@ -53,11 +54,6 @@ CONDITIONS = {
 
 
 # -- setup ----------------------------------------------------------------------------------
-
-
-@st.cache_resource(show_spinner=False)
-def dataset(ref: str) -> Dataset:
-    return load_dataset(ref, seed=0)
 
 
 @st.cache_resource(show_spinner=False)
@@ -203,22 +199,10 @@ cache = settings.checkbox(
     key="cache",
 )
 
-refs = list_builtins("questions")
-ref = pick.selectbox("Dataset", list(refs), key="dataset")
-pick.caption(refs[ref])
-try:
-    items = dataset(ref).items
-except DatasetError as exc:
-    st.error(str(exc))
+picked = pick_question(pick, "", describe=True)
+if picked is None:
     st.stop()
-by_id = {item.id: item for item in items}
-item_id = pick.selectbox(
-    "Question",
-    list(by_id),
-    key=f"{ref}.item",
-    format_func=lambda i: f"{i} · {by_id[i].question[:80]}",
-)
-item = by_id[item_id]
+ref, item = picked
 with pick.container(border=True):
     if judging:
         question_for_judge(item)

@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.prompt_ab import ab_section, pick
+from pages.question import pick_question
 from pages.widgets import get_store, require_app
-from playground.datasets import DatasetError, list_builtins, load_dataset
 from playground.prompting import (
     PromptVersion,
     check_messages,
@@ -105,21 +105,9 @@ def variable_badges(check: Any) -> str:
 
 def preview(template: Any) -> None:
     with st.expander("Preview on a dataset item", expanded=False):
-        refs = list_builtins("questions")
-        ref = st.selectbox("Dataset", list(refs), key="prompts.preview.dataset")
-        try:
-            items = load_dataset(ref, seed=0).items
-        except DatasetError as exc:
-            st.error(str(exc))
-            return
-        by_id = {item.id: item for item in items}
-        item_id = st.selectbox(
-            "Item",
-            list(by_id),
-            key=f"prompts.preview.{ref}",
-            format_func=lambda i: f"{i} · {by_id[i].question[:70]}",
-        )
-        show_messages([(m.role, m.content) for m in render_preview(template, by_id[item_id])])
+        picked = pick_question(st, "prompts.preview.", label="Item")
+        if picked is not None:
+            show_messages([(m.role, m.content) for m in render_preview(template, picked[1])])
 
 
 def editor_section(store: Store, versions: dict[str, PromptVersion], files: dict[str, str]) -> None:

@@ -159,3 +159,14 @@ def test_ab_run_shows_changed_verdicts_and_the_paired_statistics(store):
     table = at.dataframe[0].value
     assert len(table) == 1 and f"debate/judge@{saved.hash[:8]}" in table.iloc[0]["Prompts"]
     assert table.iloc[0]["Run"] == runs[0].id  # arm B ran last
+
+
+def test_preview_renders_the_prompt_on_a_chosen_item(store):
+    from playground.datasets import load_dataset
+
+    at = open_prompts()
+    at.selectbox(key="prompts.preview.dataset").set_value("builtin:reading").run()
+    second = load_dataset("builtin:reading", seed=0).items[1]
+    at.selectbox(key="prompts.preview.builtin:reading.item").set_value(second.id).run()
+    assert not at.exception
+    assert any(second.question in c.value for c in at.code)
