@@ -22,6 +22,7 @@ from .judging import (
     judge_question,
     orders,
     render_transcript,
+    seats_with_judges,
 )
 
 CORRECT, INCORRECT, OPEN = "consultant_correct", "consultant_incorrect", "open"
@@ -50,8 +51,7 @@ class Consultancy(Protocol):
 
     @classmethod
     def seats(cls, options: BaseModel) -> tuple[str, ...]:
-        selector = ("selector",) if getattr(options, "best_of_n", 1) > 1 else ()
-        return ("consultant", *getattr(options, "judges", ["judge"]), *selector)
+        return seats_with_judges(("consultant",), options)
 
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
         plans = []

@@ -22,6 +22,7 @@ from .judging import (
     label_of,
     orders,
     render_transcript,
+    seats_with_judges,
     together,
 )
 
@@ -57,8 +58,7 @@ class Debate(Protocol):
 
     @classmethod
     def seats(cls, options: BaseModel) -> tuple[str, ...]:
-        selector = ("selector",) if getattr(options, "best_of_n", 1) > 1 else ()
-        return (*SEATS, *getattr(options, "judges", ["judge"]), *selector)
+        return seats_with_judges(SEATS, options)
 
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
         # debater A defends the answer shown first, so a swap also swaps the debaters' sides

@@ -96,6 +96,13 @@ def done(ctx: TranscriptContext, role: str, round_: int | None, kind: str | None
     )
 
 
+def seats_with_judges(speakers: Sequence[str], options: BaseModel) -> tuple[str, ...]:
+    """The speaking seats, then the judge seats (a panel when ``judges`` names several), then
+    a ``selector`` when best-of-N sampling needs one to pick among candidates."""
+    selector = ("selector",) if getattr(options, "best_of_n", 1) > 1 else ()
+    return (*speakers, *getattr(options, "judges", ["judge"]), *selector)
+
+
 def answer_pair(item: Item, rng: random.Random) -> list[int]:
     """The true answer and one wrong answer, in a random order that becomes the display order."""
     if item.correct is None:
