@@ -98,6 +98,30 @@ def served(tmp_path) -> Iterator[Served]:
             proc.wait()
 
 
+def set_slider(tab, slider, value: float) -> None:
+    """Move a Streamlit slider to ``value`` with the arrow keys, as a person would."""
+    slider.focus()
+    for _ in range(40):
+        now = float(slider.input_value())
+        if abs(now - value) < 1e-9:
+            return
+        tab.keyboard.press("ArrowRight" if now < value else "ArrowLeft")
+
+
+def fill_until_kept(tab, fill, kept, tries: int = 5) -> None:
+    """Fill a person's form with ``fill()`` until ``kept()`` holds half a second later.
+
+    Streamlit sends a rerun's elements one by one, so the panel of a new request can be on
+    screen while the previous request's form is still in place below it, about to be replaced;
+    an entry made in that form is lost with it."""
+    for _ in range(tries):
+        fill()
+        tab.wait_for_timeout(500)
+        if kept():
+            return
+    raise AssertionError("the form did not keep what was entered")
+
+
 @pytest.fixture
 def page(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import CHROMIUM, page, served  # noqa: F401  (fixtures)
+from test_browser import (  # noqa: F401  (fixtures)
+    CHROMIUM,
+    fill_until_kept,
+    page,
+    served,
+    set_slider,
+)
 from test_browser_human import choose, fill
 
 from playground.approval.metrics import approval_rows
@@ -26,20 +32,28 @@ pytestmark = [
 ]
 
 
-def rate(tab, stop: int, steps: int, rationale: str) -> None:
-    """Wait for the form about ``stop``, move the slider ``steps`` of 0.05 from 0.5, write the
-    rationale and submit."""
+def rate(tab, stop: int, approval: float, rationale: str) -> None:
+    """Wait for the form about ``stop``, set the approval slider, write the rationale and
+    submit."""
     seat_view = tab.locator("[data-testid=stExpander]").filter(has_text="What this seat sees")
     # during a rerun Streamlit briefly shows the stale form beside the new one: wait for one
     expect(seat_view).to_have_count(1, timeout=30_000)
     expect(seat_view).to_contain_text(f"Pick the job for stop {stop}.")
-    tab.get_by_role("slider").focus()
-    for _ in range(abs(steps)):
-        tab.keyboard.press("ArrowRight" if steps > 0 else "ArrowLeft")
-    field = tab.get_by_label("Rationale (one sentence)")
-    field.fill(rationale)
-    field.press("Tab")  # commit the entry before the click
-    expect(field).to_have_value(rationale)
+    form = tab.get_by_test_id("stForm")
+    slider = form.get_by_role("slider")
+    field = form.get_by_label("Rationale (one sentence)")
+
+    def fill() -> None:
+        set_slider(tab, slider, approval)
+        field.fill(rationale)
+        field.press("Tab")  # commit the entry before the click
+
+    def kept() -> bool:
+        return (
+            abs(float(slider.input_value()) - approval) < 1e-6 and field.input_value() == rationale
+        )
+
+    fill_until_kept(tab, fill, kept)
     tab.get_by_role("button", name="Submit").click()
 
 
@@ -63,12 +77,12 @@ def test_a_person_oversees_the_embedded_agent_in_the_browser(served, page, tmp_p
     given: list[tuple[float, str]] = []
     stop = 1
     while next_or_finished(page, stop):
-        steps = [2, -6, 8, -2, 4][stop - 1]  # 0.6, 0.2, 0.9, 0.4, 0.7
+        approval = [0.6, 0.2, 0.9, 0.4, 0.7][stop - 1]
         rationale = f"stop {stop}: my foresight"
         if stop == 2:
             page.screenshot(path=str(tmp_path / "rating.png"), full_page=True)
-        rate(page, stop, steps, rationale)
-        given.append((round(0.5 + 0.05 * steps, 2), rationale))
+        rate(page, stop, approval, rationale)
+        given.append((approval, rationale))
         stop += 1
 
     page.get_by_text("Approval quality per source").wait_for()

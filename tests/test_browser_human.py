@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import CHROMIUM, page, served  # noqa: F401  (fixtures)
+from test_browser import (  # noqa: F401  (fixtures)
+    CHROMIUM,
+    fill_until_kept,
+    page,
+    served,
+    set_slider,
+)
 from test_page_protocols import FIRST_SENTENCE, any_seat
 
 from playground.store import Store
@@ -36,16 +42,21 @@ def fill(field, value: str) -> None:
     field.press("Enter")
 
 
-def judge(tab, label: str, steps: int) -> None:
-    """Fill the judge's form: an answer, the confidence moved ``steps`` of 5 from 75."""
+def judge(tab, label: str, confidence: int) -> None:
+    """Fill the judge's form: an answer and a confidence (a multiple of 5)."""
     form = tab.get_by_test_id("stForm")
-    # during a rerun Streamlit briefly shows the stale form beside the new one: wait for one
-    expect(form.get_by_text("Which answer is correct?")).to_have_count(1, timeout=30_000)
-    form.locator("[data-testid=stRadio] label").filter(has_text=f"Answer {label}").click()
-    tab.get_by_role("slider").focus()
-    for _ in range(abs(steps)):
-        tab.keyboard.press("ArrowRight" if steps > 0 else "ArrowLeft")
-    tab.wait_for_timeout(200)
+    radio = form.get_by_role("radio", name=re.compile(f"^Answer {label}"))
+    slider = form.get_by_role("slider")
+
+    def fill() -> None:
+        # during a rerun Streamlit briefly shows the stale form beside the new one: wait for one
+        expect(form.get_by_text("Which answer is correct?")).to_have_count(1, timeout=30_000)
+        form.locator("[data-testid=stRadio] label").filter(has_text=f"Answer {label}").click()
+        set_slider(tab, slider, confidence)
+
+    fill_until_kept(
+        tab, fill, lambda: radio.is_checked() and float(slider.input_value()) == confidence
+    )
 
 
 def test_a_person_judges_a_debate_in_the_browser(served, page, openai_server, tmp_path):  # noqa: F811
@@ -75,13 +86,13 @@ def test_a_person_judges_a_debate_in_the_browser(served, page, openai_server, tm
     assert "live=" in page.url
     page.reload()
     page.get_by_text("Waiting for you: Judge").wait_for()
-    judge(page, "A", -3)  # 60
+    judge(page, "A", 60)
     page.get_by_role("button", name="Submit").click()
 
     # after round 2: the verdict
     expect = pytest.importorskip("playwright.sync_api").expect
     expect(seat_view).to_contain_text("Round 2")
-    judge(page, "B", 1)  # 80
+    judge(page, "B", 80)
     page.screenshot(path=str(tmp_path / "judging.png"), full_page=True)
     shutil.copy(tmp_path / "judging.png", SCREENSHOT)
     page.get_by_role("button", name="Submit").click()
