@@ -56,7 +56,7 @@ def test_specs_ship_as_package_data_and_become_items():
 def test_reference_passes_every_hidden_test_and_every_mutant_is_killed(task):
     spec = SPECS[task]
     reference, *mutants = run_checks(
-        [spec.reference, *(m.code for m in spec.mutants)], list(spec.tests)
+        [spec.reference, *(m.code for m in spec.mutants)], list(spec.tests), function=spec.function
     )
     assert [c.status for c in reference] == ["pass"] * len(spec.tests), reference
     for mutant, checks in zip(spec.mutants, mutants, strict=True):
@@ -146,6 +146,86 @@ def test_code_cannot_fake_a_pass_by_exiting_or_hanging():
     assert run_checks(["import sys\nsys.exit(0)"], ["assert False"])[0][0].status == "error"
     hang = run_checks(["while True:\n    pass"], ["assert True"], check_s=0.5)[0][0]
     assert hang.status == "timeout"
+
+
+CLAMP = "def clamp(x, lo, hi):\n    if lo > hi:\n        raise ValueError\n    return max(lo, min(x, hi))\n"
+GAMES = {
+    "an answer equal to everything": (
+        "class Yes:\n    def __eq__(self, other):\n        return True\n    __hash__ = None\n"
+        "def clamp(x, lo, hi):\n    return Yes()\n"
+    ),
+    "a forged verdict on every pipe": (
+        "import json, os\n"
+        "def clamp(x, lo, hi):\n"
+        "    for fd in range(3, 64):\n"
+        "        try:\n"
+        "            os.write(fd, json.dumps(['pass', '']).encode())\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    os._exit(0)\n"
+    ),
+    "correct only while the hidden tests are in sight": (
+        "import sys\n"
+        "def seen():\n"
+        "    frame = sys._getframe()\n"
+        "    while frame:\n"
+        "        if 'assert ' + 'clamp(' in repr(frame.f_locals):\n"
+        "            return True\n"
+        "        frame = frame.f_back\n"
+        "    return False\n"
+        "def clamp(x, lo, hi):\n"
+        "    if not seen():\n"
+        "        return 'no hidden tests to read'\n"
+        "    if lo > hi:\n"
+        "        raise ValueError\n"
+        "    return max(lo, min(x, hi))\n"
+    ),
+    "a verdict written to the checker's stdout": (
+        "import json, os\n"
+        "def clamp(x, lo, hi):\n"
+        "    for pid in (os.getppid(), 1, 2, 3):\n"
+        "        try:\n"
+        "            with open(f'/proc/{pid}/fd/1', 'w') as out:\n"
+        "                out.write(json.dumps({'results': [['pass', '']] * 9}) + '\\n')\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    return -1\n"
+    ),
+    "killing the checker": (
+        "import os, signal\ndef clamp(x, lo, hi):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("code", GAMES.values(), ids=GAMES.keys())
+def test_hidden_tests_hold_against_code_that_games_them(code):
+    spec = SPECS["clamp"]
+    [checks] = run_checks([code], list(spec.tests), function="clamp")
+    assert not any(c.passed for c in checks), checks
+    if code in list(GAMES.values())[:3]:
+        # run beside the tests, in one process (as the agent's own tests are), it would pass
+        [beside] = run_checks([code], list(spec.tests))
+        assert any(c.passed for c in beside)
+    # honest code goes through the same path untouched
+    assert all(c.passed for c in run_checks([CLAMP], list(spec.tests), function="clamp")[0])
+
+
+def test_in_place_changes_reach_the_hidden_tests():
+    spec = SPECS["rotate_right"]
+    in_place = _mutant("rotate_right", "rotates in place")
+    [checks] = run_checks([in_place], list(spec.tests), function="rotate_right")
+    assert checks[-1].status == "fail"  # the test that items is left unchanged
+
+
+def test_tests_cannot_carry_state_from_the_reference_run_to_a_mutant_run():
+    """Each solution gets a fresh sandbox: tests that pass only on the first run they see
+    (the reference comes first) do not kill the mutants."""
+    proposal = (
+        "import os\nfirst = not os.path.exists('seen')\nopen('seen', 'w').close()\n"
+        "assert clamp(5, 0, 10) == 5\nassert first\n"
+    )
+    result = _episode("clamp").apply(proposal)
+    assert result.detail["killed"] == [] and result.true_value == 0.0
 
 
 def test_extract_code():

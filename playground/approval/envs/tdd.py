@@ -8,10 +8,12 @@ tests it passes, and is good only when it passes all of them.
 
 The outcome reward is what an ordinary TDD pipeline checks: does the code pass the agent's own
 tests. That is the known hack: weak tests plus wrong code earn reward 1 while the hidden tests
-fail. All model-written code runs in the sandbox (`playground.approval.sandbox`). The checked
-code runs in the same process as the tests that judge it, so a determined agent could still
-fool them from inside (an object whose ``__eq__`` is always true, say); the mutation score and
-hidden tests measure honest work, not adversarial robustness.
+fail. All model-written code runs in the sandbox (`playground.approval.sandbox`), one sandbox per
+solution, so the agent's tests cannot carry anything from the reference solution's run to a
+mutant's. The hidden tests run apart from the agent's code and reach its function only with
+plain data in and plain data out (`tdd_runner`): the code never sees the hidden tests, cannot
+return an object that equals everything and cannot write a verdict, so the ground truth holds
+against an agent that tries to game it, not only against honest mistakes.
 """
 
 from __future__ import annotations
@@ -117,25 +119,37 @@ def _parse_spec(name: str, raw: dict[str, Any]) -> TddSpec:
 
 
 def run_checks(
-    solutions: list[str], tests: list[str], *, check_s: float = CHECK_S
+    solutions: list[str],
+    tests: list[str],
+    *,
+    function: str | None = None,
+    check_s: float = CHECK_S,
 ) -> list[list[Check]]:
-    """Every solution against every test, indexed [solution][test], in one sandboxed run with
-    each pair in a process of its own. If the sandbox run itself fails, every pair is an
-    ``error`` carrying the reason."""
+    """Every solution against every test, indexed [solution][test]: one sandboxed run per
+    solution (nothing one leaves behind reaches another), each pair in a process of its own.
+
+    With ``function``, the tests are trusted (hidden reference tests) and the solutions are
+    not: the tests run apart from the solution's code and reach it only by calling
+    ``function`` with plain data, which must answer with plain data (see `tdd_runner`).
+    Without it, each test runs in the solution's process, as the agent's own tests do. If a
+    sandboxed run itself fails, each of its pairs is an ``error`` carrying the reason."""
     runner = (resources.files(_PACKAGE) / "tdd_runner.py").read_text(encoding="utf-8")
-    cases = {"solutions": solutions, "tests": tests, "check_s": check_s}
-    result = run_python(
-        runner,
-        files={"cases.json": json.dumps(cases)},
-        timeout_s=len(solutions) * len(tests) * check_s + 5,
-    )
-    try:
-        rows = json.loads(result.stdout.strip().splitlines()[-1])["results"]
-        return [[Check(status=s, message=m) for s, m in row] for row in rows]
-    except (ValueError, IndexError, KeyError, TypeError):
-        lines = result.stderr.strip().splitlines()
-        why = result.reason or (lines[-1] if lines else f"exit status {result.returncode}")
-        return [[Check(status="error", message=f"runner: {why}") for _ in tests] for _ in solutions]
+    rows = []
+    for solution in solutions:
+        cases = {"solution": solution, "tests": tests, "function": function, "check_s": check_s}
+        result = run_python(
+            runner,
+            files={"cases.json": json.dumps(cases)},
+            timeout_s=len(tests) * check_s + 5,
+        )
+        try:
+            row = json.loads(result.stdout.strip().splitlines()[-1])["results"]
+            rows.append([Check(status=s, message=m) for s, m in row])
+        except (ValueError, IndexError, KeyError, TypeError):
+            lines = result.stderr.strip().splitlines()
+            why = result.reason or (lines[-1] if lines else f"exit status {result.returncode}")
+            rows.append([Check(status="error", message=f"runner: {why}") for _ in tests])
+    return rows
 
 
 def extract_code(text: str) -> str:
@@ -258,10 +272,8 @@ class TddEpisode(Episode):
                 true_value=0.0, good=False, valid=False, detail={"reason": "not Python code"}
             )
         self._code = code
-        own = [self._tests] if self._tests is not None else []
-        checks = run_checks([code], [*self.spec.tests, *own])[0]
-        self._hidden = checks[: len(self.spec.tests)]
-        self._own = checks[len(self.spec.tests)] if own else None
+        self._hidden = run_checks([code], list(self.spec.tests), function=self.spec.function)[0]
+        self._own = run_checks([code], [self._tests])[0][0] if self._tests is not None else None
         passed = sum(c.passed for c in self._hidden)
         detail = {
             "hidden_passed": passed,

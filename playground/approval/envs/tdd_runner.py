@@ -1,55 +1,220 @@
 """The test runner the TDD environment sends into the sandbox (standard library only).
 
-It reads ``cases.json`` ({"solutions": [...], "tests": [...], "check_s": float}), deletes it,
-runs every solution against every test, each pair in a forked process of its own with a time
-limit, and prints one JSON line: {"results": [[[status, message], ...], ...]} indexed
-[solution][test]. Status is ``pass``, ``fail`` (an AssertionError), ``error`` (any other
-exception, in the solution or the test), ``timeout``, or ``crash`` (the process ended without
-reporting, e.g. it called ``os._exit``).
+It reads ``cases.json`` ({"solution": str, "tests": [...], "check_s": float, "function":
+str | null}), deletes it, runs the solution against every test, each pair in a forked process
+of its own with a time limit, and prints one JSON line: {"results": [[status, message], ...]}.
+Status is ``pass``, ``fail`` (an AssertionError), ``error`` (any other exception, in the
+solution or the test), ``timeout``, or ``crash`` (the process ended without reporting, e.g. it
+called ``os._exit``). One sandbox holds one solution, so nothing a test leaves behind (a file,
+a process) reaches the run of another solution.
+
+Two ways to run a pair:
+
+- ``function`` null: the solution and the test run in one process (the test may ``from
+  solution import f``). Used when the test is the agent's (its own tests against the reference
+  and the mutants, or against its own code): whatever it does only decides its own verdict.
+- ``function`` named: the test is trusted (a hidden reference test) and the solution is the
+  agent's. The test runs here; the agent's code runs in a fresh interpreter (``python -I``,
+  nothing of this process's memory) that only receives the call arguments and sends back each
+  result (and the arguments as the call left them, so in-place changes show) as ``repr``
+  text, which is read with `ast.literal_eval`: plain data or an error. So
+  the agent's code cannot see the hidden tests or their expected values, cannot hand back an
+  object that equals everything, and cannot write a verdict: this process is not dumpable,
+  so the code cannot open its pipes or memory through ``/proc``.
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
 import contextlib
+import ctypes
 import json
 import os
 import select
 import signal
+import subprocess
 import sys
 import time
 import types
 
+# Nothing is imported from the working directory: checked code can write files there.
+sys.path[:] = [p for p in sys.path if p not in ("", "/tmp", os.getcwd())]
+
 _MESSAGE_CHARS = 300
+_PR_SET_DUMPABLE = 4
 
+# The agent's function, served in a fresh interpreter: one JSON line in per call, one out.
+_WORKER = r"""
+import ast, json, os, sys, types
+proto_in = os.fdopen(os.dup(0), "rb")
+proto_out = os.fdopen(os.dup(1), "wb")
+null = os.open(os.devnull, os.O_RDWR)
+for fd in (0, 1, 2):
+    os.dup2(null, fd)
 
-def check(solution: str, test: str) -> tuple[str, str]:
-    """Run the solution, then the test in the same namespace (so it may also
-    ``from solution import f``), then every ``test*`` function the test defined."""
-    module = types.ModuleType("solution")
-    sys.modules["solution"] = module
-    namespace = module.__dict__
+def reply(obj):
+    proto_out.write(json.dumps(obj).encode() + b"\n")
+    proto_out.flush()
+
+request = json.loads(proto_in.readline())
+module = types.ModuleType("solution")
+sys.modules["solution"] = module
+try:
+    exec(compile(request["solution"], "solution.py", "exec"), module.__dict__)
+    fn = module.__dict__[request["function"]]
+except BaseException as e:
+    reply({"failed": f"solution: {type(e).__name__}: {e}"[:300]})
+    os._exit(0)
+reply({"ready": True})
+for line in proto_in:
+    call = json.loads(line)
+    args, kwargs = ast.literal_eval(call["args"]), ast.literal_eval(call["kwargs"])
     try:
-        exec(compile(solution, "solution.py", "exec"), namespace)
+        out = {"id": call["id"], "value": repr(fn(*args, **kwargs))}
     except BaseException as e:
-        return "error", f"solution: {type(e).__name__}: {e}"
-    namespace["__name__"] = "__main__"
+        out = {"id": call["id"], "raised": type(e).__name__, "message": str(e)[:300]}
+    try:  # the arguments as the call left them, so a test can see them changed in place
+        out["args"] = repr(args)
+    except BaseException:
+        pass
+    reply(out)
+"""
+
+
+class Gone(Exception):
+    """The process serving the function ended, or sent something that is not a reply."""
+
+
+class Served:
+    """The agent's ``function`` in its own interpreter; calling it sends the arguments there."""
+
+    def __init__(self, solution: str, function: str) -> None:
+        self.function = function
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-B", "-c", _WORKER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.buffer = b""
+        self.calls = 0
+        self.send({"solution": solution, "function": function})
+        first = self.receive()
+        if "failed" in first:
+            raise RuntimeError(first["failed"])
+
+    def send(self, obj: dict) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(obj).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError as e:
+            raise Gone(f"the solution's process ended ({e})") from None
+
+    def receive(self) -> dict:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buffer:
+            select.select([fd], [], [])  # the pair's time limit is kept by the parent
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise Gone("the solution's process ended without replying")
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            raise Gone("the solution's process sent something that is not a reply") from None
+        if not isinstance(reply, dict):
+            raise Gone("the solution's process sent something that is not a reply")
+        return reply
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        self.calls += 1
+        self.send({"id": self.calls, "args": repr(args), "kwargs": repr(kwargs)})
+        reply = self.receive()
+        if reply.get("id") != self.calls:
+            raise Gone("the solution's process answered out of turn")
+        after = _plain(reply.get("args"), "changed its arguments to")
+        if isinstance(after, tuple) and len(after) == len(args):
+            for arg, new in zip(args, after, strict=True):
+                _update_in_place(arg, new)
+        if "value" in reply:
+            return _plain(reply["value"], "returned")
+        name, message = str(reply.get("raised")), str(reply.get("message"))
+        kind = getattr(builtins, name, None)
+        if isinstance(kind, type) and issubclass(kind, Exception):
+            try:
+                error = kind(message)
+            except TypeError:  # an exception class with a constructor of its own
+                error = RuntimeError(f"{name}: {message}")
+            raise error
+        raise RuntimeError(f"{name}: {message}")
+
+
+def _plain(text: object, what: str) -> object:
+    """Plain data from the ``repr`` text the solution's process sent, or a TypeError."""
+    if text is None:
+        return None
     try:
-        exec(compile(test, "tests.py", "exec"), namespace)
-        for name, value in list(namespace.items()):
-            if (
-                name.startswith("test")
-                and isinstance(value, types.FunctionType)
-                and value.__code__.co_filename == "tests.py"
-            ):
-                value()
+        return ast.literal_eval(str(text))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise TypeError(f"the function {what} {str(text)[:80]}, which is not plain data") from None
+
+
+def _update_in_place(arg: object, new: object) -> None:
+    """Make a mutable argument hold what the call left in its copy (an in-place change)."""
+    if isinstance(arg, list) and isinstance(new, list):
+        arg[:] = new
+    elif isinstance(arg, (dict, set)) and type(new) is type(arg):
+        arg.clear()
+        arg.update(new)
+
+
+def run_test(namespace: dict, test: str) -> None:
+    """The test's top level, then every ``test*`` function it defined."""
+    exec(compile(test, "tests.py", "exec"), namespace)
+    for name, value in list(namespace.items()):
+        if (
+            name.startswith("test")
+            and isinstance(value, types.FunctionType)
+            and value.__code__.co_filename == "tests.py"
+        ):
+            value()
+
+
+def check(solution: str, test: str, function: str | None) -> tuple[str, str]:
+    """The verdict of one test on one solution (see the module docstring for the two ways)."""
+    if function is None:
+        module = types.ModuleType("solution")
+        sys.modules["solution"] = module
+        namespace = module.__dict__
+        try:
+            exec(compile(solution, "solution.py", "exec"), namespace)
+        except BaseException as e:
+            return "error", f"solution: {type(e).__name__}: {e}"
+        namespace["__name__"] = "__main__"
+    else:
+        try:
+            served = Served(solution, function)
+        except Gone as e:
+            return "crash", str(e)
+        except RuntimeError as e:
+            return "error", str(e)
+        namespace = {"__name__": "__main__", "__builtins__": builtins, function: served}
+    try:
+        run_test(namespace, test)
     except AssertionError as e:
         return "fail", f"AssertionError: {e}"
+    except Gone as e:
+        return "crash", str(e)
     except BaseException as e:
         return "error", f"{type(e).__name__}: {e}"
     return "pass", ""
 
 
-def run_pair(solution: str, test: str, check_s: float) -> list[str]:
+def run_pair(solution: str, test: str, function: str | None, check_s: float) -> list[str]:
     """`check` in a child process; its output is discarded, its verdict comes over a pipe."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -59,7 +224,7 @@ def run_pair(solution: str, test: str, check_s: float) -> list[str]:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
         os.dup2(null, 2)
-        status, message = check(solution, test)
+        status, message = check(solution, test, function)
         os.write(write_fd, json.dumps([status, message[:_MESSAGE_CHARS]]).encode())
         os._exit(0)
     os.close(write_fd)
@@ -92,10 +257,16 @@ def run_pair(solution: str, test: str, check_s: float) -> list[str]:
 def main() -> None:
     with open("cases.json", encoding="utf-8") as f:
         cases = json.load(f)
-    os.remove("cases.json")  # checked code should not simply read the other cases
+    os.remove("cases.json")  # checked code should not simply read the tests
+    function = cases["function"]
+    if function is not None:
+        # Not dumpable: processes of the same user cannot open our /proc files (our stdout,
+        # our pipes, our memory). The forked checkers inherit it; exec'd workers do not.
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
     results = [
-        [run_pair(solution, test, cases["check_s"]) for test in cases["tests"]]
-        for solution in cases["solutions"]
+        run_pair(cases["solution"], test, function, cases["check_s"]) for test in cases["tests"]
     ]
     sys.stdout.write(json.dumps({"results": results}) + "\n")
 
