@@ -45,6 +45,10 @@ class ResponseCache:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.table = store.response_cache
+        # built once: a fresh select per call costs more CPU than the lookup itself
+        self._select = sa.select(self.table.c.response).where(
+            self.table.c.key == sa.bindparam("key")
+        )
 
     def lookup(
         self, model: Model, messages: Sequence[Message], config: GenerateConfig, sample: int = 0
@@ -62,9 +66,7 @@ class ResponseCache:
 
     def get(self, key: str) -> Completion | None:
         with self.store.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(self.table.c.response).where(self.table.c.key == key)
-            ).first()
+            row = conn.execute(self._select, {"key": key}).first()
         if row is None:
             return None
         data = row.response
