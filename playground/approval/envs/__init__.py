@@ -1,5 +1,6 @@
-"""Approval environments by name. Adding one is a module with an `Environment` subclass plus a
-line here; its tasks are then the built-in dataset ``builtin:<name>``."""
+"""Approval environments by name. Adding one is a module with an `Environment` subclass, a line
+here, and a line in `playground.datasets` (``_LOADERS`` and ``KINDS``) that makes its tasks the
+built-in dataset ``builtin:<name>``."""
 
 from __future__ import annotations
 
