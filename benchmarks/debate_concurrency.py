@@ -9,7 +9,8 @@ counted) that answers every call after a fixed latency L, with at most C calls i
     CPU per call = this process's CPU time / calls  (target ≤ 2 ms)
 
 then replays the same experiment from the response cache and counts the HTTP calls the server
-received (target 0).
+received (target 0). Beside these it measures, in the same run, a bare `AsyncOpenAI` loop sending
+exactly the requests the playground sent, and the playground with scripted seats (no HTTP).
 
     python -m benchmarks.debate_concurrency [--n 200] [--c 16] [--latency 0.1] [--rounds 2]
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import playground.providers.openai  # noqa: F401  imported now, so no call is billed for it
 from playground.experiments import parse_experiment, run_experiment
+from playground.providers.scripted import ScriptedModel
 from playground.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +43,6 @@ def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
             "tests.loopback.openai_server",
             "--latency",
             str(latency),
-            "--no-record",
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -57,29 +58,37 @@ def received(base_url: str) -> int:
         return int(json.load(response)["received"])
 
 
-async def sdk_floor(base_url: str, calls: int, in_flight: int) -> float:
-    """CPU seconds per call of a bare `AsyncOpenAI` loop doing the same number of calls: what
-    the official SDK alone costs, for comparison."""
+def bodies(base_url: str) -> list[dict]:
+    """The request bodies the server received, in order."""
+    with urllib.request.urlopen(f"{base_url}/_loopback/requests") as response:
+        return list(json.load(response)["bodies"])
+
+
+async def sdk_floor(base_url: str, requests: list[dict], in_flight: int) -> float:
+    """CPU seconds per call of a bare `AsyncOpenAI` loop sending exactly the requests the
+    playground sent (same messages, same parameters), as many at once: what the official SDK
+    alone costs for this work."""
     import openai
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key="unused", max_retries=0)
     slots = asyncio.Semaphore(in_flight)
-    messages = [{"role": "user", "content": "Debate so far: " + "words " * 200}]
 
-    async def one() -> None:
+    async def one(body: dict) -> None:
         async with slots:
-            await client.chat.completions.create(model="bench", messages=messages, max_tokens=40)
+            await client.chat.completions.create(**body)
 
-    await one()
+    await one(requests[0])
     cpu = time.process_time()
-    await asyncio.gather(*(one() for _ in range(calls)))
-    return (time.process_time() - cpu) / calls
+    await asyncio.gather(*(one(body) for body in requests))
+    seconds = (time.process_time() - cpu) / len(requests)
+    await client.close()
+    return seconds
 
 
-async def timed_run(experiment, store: Store) -> tuple[float, float, int]:
+async def timed_run(experiment, store: Store, models=None) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds of this process, and transcripts run."""
     wall, cpu = time.perf_counter(), time.process_time()
-    summary = await run_experiment(experiment, store)
+    summary = await run_experiment(experiment, store, models=models)
     return time.perf_counter() - wall, time.process_time() - cpu, summary.info.transcripts
 
 
@@ -116,7 +125,15 @@ def main(argv: list[str] | None = None) -> None:
             made = received(base_url) - before
             replay_wall, replay_cpu, _ = asyncio.run(timed_run(experiment, store))
             replay_calls = received(base_url) - before - made
-            floor = asyncio.run(sdk_floor(base_url, calls, args.c))
+            floor = asyncio.run(sdk_floor(base_url, bodies(base_url)[before:], args.c))
+            # the playground's own work: the same run with scripted seats, no HTTP at all
+            scripted = {
+                "debater_a": ScriptedModel(["The text says " + "words " * 30]),
+                "debater_b": ScriptedModel(["The text says " + "words " * 30]),
+                "judge": ScriptedModel(["Answer: A\nConfidence: 70"]),
+            }
+            alone = Store(f"sqlite:///{tmp}/alone.db")
+            _, own_cpu, _ = asyncio.run(timed_run(experiment, alone, scripted))
     finally:
         server.terminate()
         server.wait()
@@ -129,8 +146,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"  ideal bound: {ideal:.2f} s   wall: {wall:.2f} s   wall / ideal: {wall / ideal:.3f}")
     print(
-        f"  playground CPU per model call: {cpu / calls * 1000:.2f} ms; bare openai SDK loop, same "
-        f"calls: {floor * 1000:.2f} ms; playground / bare SDK: {cpu / calls / floor:.2f}"
+        f"  playground CPU per model call: {cpu / calls * 1000:.2f} ms; bare openai SDK loop "
+        f"sending the same requests: {floor * 1000:.2f} ms; playground / bare SDK: "
+        f"{cpu / calls / floor:.2f}"
+    )
+    print(
+        f"  the playground's own CPU per call (same run, scripted seats, no HTTP): "
+        f"{own_cpu / calls * 1000:.2f} ms"
     )
     print(
         f"  cached replay: {replay_calls} HTTP calls, wall {replay_wall:.2f} s "

@@ -184,6 +184,11 @@ class LoopbackServer(ABC):
         if path.endswith("/_loopback/stats"):  # for benchmarks whose server runs in another process
             handler.send_json(200, {"received": self.received, "injected": self.injected})
             return
+        if path.endswith("/_loopback/requests"):  # the bodies received (when recording)
+            with self._lock:
+                bodies = [r.json for r in self.requests]
+            handler.send_json(200, {"bodies": bodies})
+            return
         with self._lock:
             self.received += 1
             if self.record:
