@@ -1,0 +1,18 @@
+"""The benchmarks run (tiny sizes; their numbers are not checked here: speed lives in
+`make bench`, not in tests) and report what they promise."""
+
+from __future__ import annotations
+
+import re
+
+from benchmarks import debate_concurrency
+
+
+def test_debate_benchmark_reports_every_figure(capsys):
+    debate_concurrency.main(["--n", "3", "--c", "2", "--latency", "0.01", "--rounds", "1"])
+    out = capsys.readouterr().out
+    assert "model calls: 9 planned, 9 received by the server, 3 transcripts" in out
+    assert re.search(r"wall / ideal: \d+\.\d+", out)
+    assert re.search(r"bare openai SDK loop sending the same requests: \d+\.\d+ ms", out)
+    assert re.search(r"scripted seats, no HTTP\): \d+\.\d+ ms", out)
+    assert "cached replay: 0 HTTP calls" in out
