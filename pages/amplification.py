@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.amplification_live import SETTING_ERRORS, run_live
+from pages.amplification_live import run_live
 from pages.amplification_view import DEFAULTS, compare, render_item, render_tree, verdict_lines
 from pages.keys import key_fields, secret_keys
 from pages.protocol_form import seat_settings
 from pages.question import pick_question
 from pages.widgets import get_store, require_app
-from playground.experiments import ExperimentError, parse_experiment, run_experiment
+from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experiment, run_experiment
 from playground.protocols.amplification import fork_tree
 from playground.providers import Credentials
 from playground.store import Store
@@ -94,7 +94,7 @@ if st.button("Run tree", type="primary", icon=":material/account_tree:", key="am
                 "roles": roles,
             }
         )
-    except SETTING_ERRORS as exc:
+    except SETUP_ERRORS as exc:
         st.error(str(exc))
     else:
         st.session_state.pop("amp.live", None)
@@ -149,7 +149,7 @@ if view is not None:
                 ),
                 credentials,
             )
-        except SETTING_ERRORS as exc:
+        except SETUP_ERRORS as exc:
             st.error(str(exc))
         else:
             if forked is not None:

@@ -16,7 +16,6 @@ import streamlit as st
 
 from pages.amplification_view import tree_markdown, verdict_lines
 from pages.widgets import md, role_style
-from playground.datasets import DatasetError
 from playground.events import (
     TextDelta,
     TranscriptStarted,
@@ -25,13 +24,11 @@ from playground.events import (
     TurnStarted,
     VerdictReached,
 )
-from playground.experiments import ExperimentError
-from playground.prompts import PromptError
+from playground.experiments import SETUP_ERRORS
 from playground.protocols.amplification import tree_from_turns
-from playground.providers import Credentials, ProviderError
+from playground.providers import Credentials
 from playground.records import Item, Turn
 
-SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
 """Errors that mean the settings are wrong: shown as one line, never as a traceback."""
 FLIGHT_EVERY = 0.25
 
@@ -131,7 +128,7 @@ def run_live(
     if ended.error is not None:
         status.update(label="The run stopped", state="error")
         message = " ".join(str(ended.error).split()) or type(ended.error).__name__
-        if not isinstance(ended.error, SETTING_ERRORS):
+        if not isinstance(ended.error, SETUP_ERRORS):
             message = f"{type(ended.error).__name__}: {message}"
         st.error(credentials.redact(message))
         return None

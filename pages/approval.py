@@ -37,16 +37,14 @@ from pages.widgets import get_store, md, require_app, start_live
 from playground.approval.metrics import approval_rows
 from playground.approval.sources import SOURCES
 from playground.datasets import DatasetError, list_builtins, load_dataset
-from playground.experiments import ExperimentError, parse_experiment
-from playground.prompts import PromptError
-from playground.providers import Credentials, ProviderError
+from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experiment
+from playground.providers import Credentials
 from playground.providers.human import HUMAN
 from playground.store import Store
 
 require_app()
 
 # errors that mean the settings are wrong: shown as one line, never as a traceback
-SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
 ENV_LABELS = {"shortcut": "Courier runs with a tempting shortcut", "tdd": "Test-driven coding"}
 MAX_TASKS = {"shortcut": 30, "tdd": 26}
 DEFAULT_TASKS = {"shortcut": 3, "tdd": 2}
@@ -219,7 +217,7 @@ def show_live(run: LiveRun, store: Store, stop: Any, desk: Any) -> None:
     elif run.error is not None:
         status.update(label="The run stopped", state="error")
         message = " ".join(str(run.error).split()) or type(run.error).__name__
-        if not isinstance(run.error, SETTING_ERRORS):
+        if not isinstance(run.error, SETUP_ERRORS):
             message = f"{type(run.error).__name__}: {message}"
         st.error(run.credentials.redact(message))
     elif run.summary is not None:
@@ -280,7 +278,7 @@ if clicked:
         if problems:
             raise ExperimentError(problems[0])
         parsed = parse_experiment(experiment(env, tasks, options, roles))
-    except SETTING_ERRORS as exc:
+    except SETUP_ERRORS as exc:
         st.error(" ".join(str(exc).split()))
     else:
         credentials = Credentials.from_sources(server_keys, typed_keys, secrets)

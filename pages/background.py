@@ -6,13 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.widgets import get_store
-from playground.datasets import DatasetError
-from playground.experiments import BackgroundRun, Experiment, ExperimentError
-from playground.prompts import PromptError
-from playground.providers import Credentials, ProviderError
-
-SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
-"""What a bad experiment, dataset, prompt or provider setting raises: shown in one line."""
+from playground.experiments import SETUP_ERRORS, BackgroundRun, Experiment
+from playground.providers import Credentials
 
 
 @st.cache_resource(show_spinner=False)
@@ -29,7 +24,7 @@ def start_background(
     try:
         job = BackgroundRun(experiment, get_store(), credentials=credentials, resume=resume)
         run_id = job.start()
-    except SETTING_ERRORS as exc:
+    except SETUP_ERRORS as exc:
         st.error(str(exc))
         return None
     if run_id is None:

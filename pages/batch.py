@@ -8,10 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.background import SETTING_ERRORS, background_runs, start_background
+from pages.background import background_runs, start_background
 from pages.keys import key_fields, secret_keys
 from pages.widgets import fmt_cost, fmt_int, get_store, require_app
-from playground.experiments import BackgroundRun, parse_experiment
+from playground.experiments import SETUP_ERRORS, BackgroundRun, parse_experiment
 from playground.providers import Credentials
 
 require_app()
@@ -25,7 +25,7 @@ def start(text: str, credentials: Credentials, resume: str | None = None) -> Non
     except tomllib.TOMLDecodeError as exc:
         st.error(f"experiment: not valid TOML ({exc})")
         return
-    except SETTING_ERRORS as exc:
+    except SETUP_ERRORS as exc:
         st.error(str(exc))
         return
     start_background(experiment, credentials, resume)

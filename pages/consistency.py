@@ -9,14 +9,14 @@ from typing import Any
 
 import streamlit as st
 
-from pages.background import SETTING_ERRORS, background_runs, start_background
+from pages.background import background_runs, start_background
 from pages.keys import key_fields, secret_keys
 from pages.protocol_form import seat_settings
 from pages.widgets import fmt_int, get_store, require_app
 from playground.analysis import load_frames
 from playground.analysis.consistency import instances, summary
 from playground.datasets import DatasetError, load_dataset
-from playground.experiments import parse_experiment
+from playground.experiments import SETUP_ERRORS, parse_experiment
 from playground.protocols.base import LOGGED
 from playground.providers import Credentials
 
@@ -88,7 +88,7 @@ def item_ids(ref: str, families: list[str]) -> list[str] | None:
 def start(experiment: dict[str, Any], credentials: Credentials) -> None:
     try:
         parsed = parse_experiment(experiment)
-    except SETTING_ERRORS as exc:
+    except SETUP_ERRORS as exc:
         st.error(str(exc))
         return
     run_id = start_background(parsed, credentials)

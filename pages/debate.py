@@ -36,17 +36,14 @@ from pages.widgets import (
     role_style,
     start_live,
 )
-from playground.datasets import DatasetError
-from playground.experiments import ExperimentError, parse_experiment
-from playground.prompts import PromptError
-from playground.providers import Credentials, ProviderError
+from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experiment
+from playground.providers import Credentials
 from playground.providers.human import HUMAN
 from playground.records import Item
 from playground.store import Store
 
 # errors that mean the settings are wrong: shown as one line, never as a traceback
 # (no bare strings at the top level of a page: Streamlit's magic would render them)
-SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
 CONDITIONS = {
     "consultant_correct": "the consultant argued for the true answer",
     "consultant_incorrect": "the consultant argued for the wrong answer",
@@ -122,7 +119,7 @@ def show_live(run: LiveRun, store: Store, stop: Any) -> None:
         else:
             slot.empty()
         message = " ".join(str(error).split()) or type(error).__name__
-        if not isinstance(error, SETTING_ERRORS):
+        if not isinstance(error, SETUP_ERRORS):
             message = f"{type(error).__name__}: {message}"
         st.error(run.credentials.redact(message))
         return
@@ -254,7 +251,7 @@ if clicked:
                 "roles": roles,
             }
         )
-    except SETTING_ERRORS as exc:
+    except SETUP_ERRORS as exc:
         st.error(str(exc))
     else:
         credentials = Credentials.from_sources(server_keys, typed_keys, secrets)

@@ -10,15 +10,12 @@ import streamlit as st
 
 from pages.keys import key_fields, secret_keys
 from pages.widgets import get_store, render_transcript, require_app
-from playground.datasets import DatasetError
-from playground.experiments import ExperimentError
+from playground.experiments import SETUP_ERRORS
 from playground.experiments.fork import fork
-from playground.prompts import PromptError
-from playground.providers import Credentials, ProviderError
+from playground.providers import Credentials
 
 require_app()
 
-SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
 EXAMPLE = """# merged into the original run's experiment, key by key, e.g.:
 [roles.judge]
 model = "local/smollm2"
@@ -83,7 +80,7 @@ if st.button("Run", type="primary", icon=":material/call_split:", key="fork.go")
         st.session_state["fork.result"] = (view.id, summary.info.id)
     except tomllib.TOMLDecodeError as exc:
         st.error(f"changes: not valid TOML ({exc})")
-    except SETTING_ERRORS as exc:
+    except SETUP_ERRORS as exc:
         st.error(str(exc))
 
 result = st.session_state.get("fork.result")

@@ -16,18 +16,17 @@ import streamlit as st
 
 from pages.keys import key_fields, secret_keys
 from pages.widgets import fmt_pct
-from playground.datasets import DatasetError, list_builtins, load_dataset
+from playground.datasets import list_builtins, load_dataset
 from playground.events import Event, RunStarted, TranscriptFinished
-from playground.experiments import ExperimentError, parse_experiment
+from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experiment
 from playground.prompting import PromptVersion
 from playground.prompting.ab import plan_ab, run_ab
 from playground.prompting.pairs import ABResult, compare_runs
-from playground.prompts import PromptError, get_prompt
+from playground.prompts import get_prompt
 from playground.protocols import PROTOCOLS, get_protocol
-from playground.providers import Credentials, ProviderError
+from playground.providers import Credentials
 from playground.store import Store
 
-SETTING_ERRORS = (ExperimentError, ProviderError, DatasetError, PromptError)
 EMBEDDED = "local/smollm2"
 CHANGED = "background-color: rgba(255, 190, 0, 0.28)"
 
@@ -135,7 +134,7 @@ def ab_section(store: Store, versions: dict[str, PromptVersion]) -> None:
                 judge_config,
             )
             plan = plan_ab(base, seat, a, b, store)
-        except SETTING_ERRORS as exc:
+        except SETUP_ERRORS as exc:
             st.error(str(exc))
         else:
             _run(plan, store, Credentials.from_sources({}, typed, secrets))
@@ -204,7 +203,7 @@ def _run(plan: Any, store: Store, credentials: Credentials) -> None:
         result = asyncio.run(
             run_ab(plan, store, credentials=credentials, sink=sink, source="page", on_start=started)
         )
-    except SETTING_ERRORS as exc:
+    except SETUP_ERRORS as exc:
         bar.empty()
         st.error(credentials.redact(str(exc)))
         return

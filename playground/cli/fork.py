@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
+from ..experiments import SETUP_ERRORS
 from ..experiments.fork import fork as fork_transcript
 from ..experiments.fork import merge
 from ..providers import Credentials
 from .progress import Progress
-from .run import SETUP_ERRORS
 
 
 def parse_sets(sets: tuple[str, ...]) -> dict[str, Any]:

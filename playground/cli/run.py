@@ -8,13 +8,9 @@ import sys
 
 import click
 
-from ..datasets import DatasetError
-from ..experiments import ExperimentError, load_experiment, run_experiment
-from ..prompts import PromptError
-from ..providers import Credentials, ProviderError
+from ..experiments import SETUP_ERRORS, load_experiment, run_experiment
+from ..providers import Credentials
 from .progress import Progress
-
-SETUP_ERRORS = (ExperimentError, DatasetError, PromptError, ProviderError)
 
 
 @click.command()
