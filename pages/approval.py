@@ -31,9 +31,10 @@ from pages.approval_view import (
 )
 from pages.human import render_requests
 from pages.keys import key_fields, secret_keys
+from pages.live_controls import run_controls, start_live
 from pages.live_run import LiveRun, Registry
 from pages.protocol_form import seat_settings, seats_of
-from pages.widgets import get_store, md, require_app, start_live
+from pages.widgets import get_store, md, require_app
 from playground.approval.metrics import approval_rows
 from playground.approval.sources import SOURCES
 from playground.datasets import DatasetError, list_builtins, load_dataset
@@ -266,12 +267,7 @@ roles, problems, server_keys = seat_widgets(env, seats)
 humans = tuple(r for r, c in roles.items() if c["model"] == HUMAN)
 
 running = live is not None and not live.finished
-with st.container(horizontal=True):
-    # never disabled: a run can end during this script run; running again stops the old run
-    clicked = st.button("Run", type="primary", icon=":material/play_arrow:", key="appr.run")
-    stop = st.empty()
-    if live is not None and running:
-        stop.button("Stop", icon=":material/stop:", key="appr.stop", on_click=live.cancel)
+clicked, stop = run_controls(live, "Run", "appr.")
 
 if clicked:
     try:

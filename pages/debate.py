@@ -15,6 +15,7 @@ import streamlit as st
 
 from pages.human import render_requests
 from pages.keys import key_fields, secret_keys
+from pages.live_controls import run_controls, start_live
 from pages.live_run import LiveRun, Registry
 from pages.live_view import ProtocolLiveView, follow, render_extras
 from pages.protocol_form import (
@@ -34,7 +35,6 @@ from pages.widgets import (
     render_transcript,
     require_app,
     role_style,
-    start_live,
 )
 from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experiment
 from playground.providers import Credentials
@@ -221,18 +221,7 @@ for start in range(0, len(seats), 3):
 humans = tuple(role for role, config in roles.items() if config["model"] == HUMAN)
 
 running = live is not None and not live.finished
-with st.container(horizontal=True):
-    # never disabled: a run can end during this script run, and a button cannot be re-enabled;
-    # running again stops the run that is going on
-    clicked = st.button(
-        f"Run {PROTOCOLS[protocol].label.lower()}",
-        type="primary",
-        icon=":material/play_arrow:",
-        key="run",
-    )
-    stop = st.empty()
-    if live is not None and running:
-        stop.button("Stop", icon=":material/stop:", key="stop", on_click=live.cancel)
+clicked, stop = run_controls(live, f"Run {PROTOCOLS[protocol].label.lower()}")
 
 if clicked:
     try:

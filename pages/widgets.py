@@ -17,7 +17,6 @@ from typing import Any
 
 import streamlit as st
 
-from pages.live_run import LiveRun, Registry
 from playground.events import (
     TextDelta,
     TranscriptStarted,
@@ -26,8 +25,6 @@ from playground.events import (
     TurnStarted,
     VerdictReached,
 )
-from playground.experiments import Experiment
-from playground.providers import Credentials
 from playground.records import Assignment, Item, Turn, Verdict
 from playground.store import Store, TranscriptView, default_url
 
@@ -287,25 +284,6 @@ def render_verdict(
             st.markdown(f"The transcript could not finish: {reason}")
         if item.correct is not None:
             st.caption(f"True answer: {quoted(item.answers[item.correct])}")
-
-
-def start_live(
-    registry: Registry,
-    previous: LiveRun | None,
-    experiment: Experiment,
-    store: Store,
-    credentials: Credentials,
-    humans: tuple[str, ...],
-    state_key: str,
-) -> None:
-    """Start ``experiment`` as a background run the page follows (stopping the one it was
-    following), remember it in the session and the URL, and redraw the page."""
-    if previous is not None and not previous.finished:
-        previous.cancel()
-    live = registry.add(LiveRun(experiment, store, credentials, humans).start())
-    st.session_state[state_key] = live.id
-    st.query_params["live"] = live.id
-    st.rerun()  # draw the page as it is while a run goes on: with its Stop button
 
 
 def render_transcript(view: TranscriptView, rounds: int | None = None) -> None:
