@@ -4,31 +4,20 @@ the checks' flags, and edits a node into a fork shown beside the original."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_pages import single_page
 
 from playground.protocols.amplification import tree_from_turns
 
-ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
 ROLES = ("decomposer", "answerer", "recombiner", "checker")
 
 
 @pytest.fixture
 def page(tmp_path) -> AppTest:
-    """A one-page app around pages/amplification.py, navigated like app.py does."""
-    entry = tmp_path / "entry.py"
-    entry.write_text(
-        "import streamlit as st\n"
-        "from pages.widgets import through_app\n"
-        f"page = st.navigation([st.Page({str(ROOT / 'pages' / 'amplification.py')!r}, "
-        "title='Amplification', default=True)])\n"
-        "with through_app():\n"
-        "    page.run()\n"
-    )
-    return AppTest.from_file(str(entry), default_timeout=TIMEOUT)
+    """pages/amplification.py alone, navigated like app.py does."""
+    return single_page(tmp_path, "amplification.py", "Amplification")
 
 
 def texts(at: AppTest) -> str:

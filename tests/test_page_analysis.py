@@ -3,32 +3,19 @@ empty store and with data (a swapped debate run by the real runner plus a judge 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from analysis_fixtures import panel_records_for_page
 from streamlit.testing.v1 import AppTest
 from test_debate import experiment, run
+from test_pages import single_page
 
 from playground.store.importer import import_records
-
-ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT = 60
 
 
 @pytest.fixture
 def page(tmp_path) -> AppTest:
-    """A one-page app around pages/analysis.py, navigated like app.py does."""
-    entry = tmp_path / "entry.py"
-    entry.write_text(
-        "import streamlit as st\n"
-        "from pages.widgets import through_app\n"
-        f"page = st.navigation([st.Page({str(ROOT / 'pages' / 'analysis.py')!r}, "
-        "title='Analysis', default=True)])\n"
-        "with through_app():\n"
-        "    page.run()\n"
-    )
-    return AppTest.from_file(str(entry), default_timeout=TIMEOUT)
+    """pages/analysis.py alone, navigated like app.py does."""
+    return single_page(tmp_path, "analysis.py", "Analysis")
 
 
 def texts(at: AppTest) -> str:

@@ -24,6 +24,21 @@ def open_app() -> AppTest:
     return at.run()
 
 
+def single_page(tmp_path: Path, page: str, title: str) -> AppTest:
+    """A one-page app around ``pages/<page>``, navigated like app.py does (`st.navigation`
+    and `through_app`), for testing one page alone."""
+    entry = tmp_path / "entry.py"
+    entry.write_text(
+        "import streamlit as st\n"
+        "from pages.widgets import through_app\n"
+        f"page = st.navigation([st.Page({str(APP.parent / 'pages' / page)!r}, "
+        f"title={title!r}, default=True)])\n"
+        "with through_app():\n"
+        "    page.run()\n"
+    )
+    return AppTest.from_file(str(entry), default_timeout=TIMEOUT)
+
+
 def texts(at: AppTest) -> str:
     """Everything the page shows as text, for searching."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
