@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_pages import TIMEOUT, open_app, texts
+from test_pages import TIMEOUT, open_app, texts, use_server
 
 from pages.credences import credence_curves
 from pages.protocol_form import PROTOCOLS
@@ -32,15 +32,6 @@ def any_seat(request: dict) -> str:
     if re.search(r"You are a (fair |careful )?judge", system):
         return "Answer: B\nConfidence: 70"
     return f"The text says <quote>{FIRST_SENTENCE}</quote>, not <quote>{INVENTED}</quote>."
-
-
-def seat_on_server(at, seats, base_url: str) -> None:
-    for seat in seats:
-        at.selectbox(key=f"{seat}.provider").set_value("compat")
-    at.run()
-    for seat in seats:
-        at.text_input(key=f"{seat}.compat.base_url").set_value(base_url)
-        at.text_input(key=f"{seat}.compat.model").set_value("loopback-model")
 
 
 def choose_protocol(at, protocol: str, **options) -> None:
@@ -70,7 +61,7 @@ def test_each_protocol_runs_from_the_page(
     openai_server.responder = any_seat
     at = open_app()
     choose_protocol(at, protocol, **options)
-    seat_on_server(at, seats, openai_server.base_url)
+    use_server(at, openai_server.base_url, seats)
     at.button(key="run").click().run(timeout=TIMEOUT)
     assert not at.exception and not at.error
     assert at.status[0].proto.label.startswith(f"{PROTOCOLS[protocol].label} finished in ")
@@ -89,7 +80,7 @@ def test_a_person_judges_a_debate_from_the_page(store, openai_server):
     # a judge does not read the passage: the page hides it, and the true answer
     assert not [e for e in at.expander if e.label.startswith(("Passage", "Correct answer"))]
     assert "you are judging" in texts(at)
-    seat_on_server(at, ["debater_a", "debater_b"], openai_server.base_url)
+    use_server(at, openai_server.base_url, ["debater_a", "debater_b"])
     at.number_input(key="rounds").set_value(1)
     at.button(key="run").click().run(timeout=TIMEOUT)
     assert not at.exception and not at.error
@@ -134,7 +125,7 @@ def test_a_person_argues_and_a_simultaneous_opponent_stays_hidden(store, openai_
     openai_server.responder = any_seat
     at = open_app()
     at.selectbox(key="debater_a.provider").set_value("human").run()
-    seat_on_server(at, ["debater_b", "judge"], openai_server.base_url)
+    use_server(at, openai_server.base_url, ["debater_b", "judge"])
     at.number_input(key="rounds").set_value(1)
     at.button(key="run").click().run(timeout=TIMEOUT)
     assert not at.exception and not at.error
@@ -164,7 +155,7 @@ def test_a_person_picks_a_side_in_open_debate(store, openai_server):
     at = open_app()
     choose_protocol(at, "open_debate", rounds=1)
     at.selectbox(key="debater_a.provider").set_value("human").run()
-    seat_on_server(at, ["debater_b", "judge"], openai_server.base_url)
+    use_server(at, openai_server.base_url, ["debater_b", "judge"])
     at.button(key="run").click().run(timeout=TIMEOUT)
     side = next(r for r in at.radio if r.label == "Which answer will you argue for?")
     side.set_value("B")
@@ -203,7 +194,7 @@ def test_quotes_are_highlighted_against_the_passage(store, openai_server):
     openai_server.responder = any_seat
     at = open_app()
     choose_protocol(at, "debate", rounds=1, quotes="strict")
-    seat_on_server(at, ["debater_a", "debater_b", "judge"], openai_server.base_url)
+    use_server(at, openai_server.base_url, ["debater_a", "debater_b", "judge"])
     at.button(key="run").click().run(timeout=TIMEOUT)
     assert not at.exception and not at.error
 
@@ -227,7 +218,7 @@ def test_credences_after_each_round_are_drawn(store, openai_server):
     openai_server.responder = any_seat
     at = open_app()
     choose_protocol(at, "debate", rounds=3, judge_each_round=True)
-    seat_on_server(at, ["debater_a", "debater_b", "judge"], openai_server.base_url)
+    use_server(at, openai_server.base_url, ["debater_a", "debater_b", "judge"])
     at.button(key="run").click().run(timeout=TIMEOUT)
     assert not at.exception and not at.error
     [chart] = at.get("plotly_chart")

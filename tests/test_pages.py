@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -56,12 +57,13 @@ def debater_or_judge(request: dict) -> str:
     return f"Debater {name} speaking in round {rnd}: my answer is the one the passage supports."
 
 
-def use_server(at: AppTest, base_url: str) -> None:
-    """Seat every role on the OpenAI-compatible server at ``base_url``."""
-    for role in SEATS:
+def use_server(at: AppTest, base_url: str, seats: Sequence[str] = SEATS) -> None:
+    """Seat ``seats`` (default: every role of a debate) on the OpenAI-compatible server at
+    ``base_url``."""
+    for role in seats:
         at.selectbox(key=f"{role}.provider").set_value("compat")
     at.run()
-    for role in SEATS:
+    for role in seats:
         at.text_input(key=f"{role}.compat.base_url").set_value(base_url)
         at.text_input(key=f"{role}.compat.model").set_value("loopback-model")
 
