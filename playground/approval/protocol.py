@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -42,7 +42,7 @@ class ApprovalOptions(BaseModel):
     overseer_rounds: int = Field(
         1, ge=1, le=5, description="Rounds of argument per step for debate/consultant overseers."
     )
-    consultant_side: str = Field(
+    consultant_side: Literal["approve", "reject"] = Field(
         "approve",
         description="The side the consultant argues: approve (the agent's advocate) or reject.",
     )
@@ -53,13 +53,6 @@ class ApprovalOptions(BaseModel):
         if len(set(sources)) != len(sources):
             raise ValueError("a source is listed twice")
         return sources
-
-    @field_validator("consultant_side")
-    @classmethod
-    def _side(cls, side: str) -> str:
-        if side not in ("approve", "reject"):
-            raise ValueError("must be approve or reject")
-        return side
 
 
 def approval_metrics(
