@@ -15,19 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ..protocols.base import TranscriptContext
 from ..protocols.consistency.elicit import parse_probability
 from ..protocols.judging import together
 
 Source = Literal["outcome", "myopic_overseer", "debate_overseer", "consultant_overseer"]
-SOURCES: tuple[Source, ...] = (
-    "outcome",
-    "myopic_overseer",
-    "debate_overseer",
-    "consultant_overseer",
-)
+SOURCES: tuple[Source, ...] = get_args(Source)
 SEATS: dict[str, tuple[str, ...]] = {
     "outcome": (),
     "myopic_overseer": ("overseer",),
