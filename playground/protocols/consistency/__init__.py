@@ -107,22 +107,15 @@ class Consistency(Protocol):
             if check.family not in self.options.families or self.options.write_variants:
                 continue
             if isinstance(check, JudgeCheck):
-                lacking = (
-                    ["paraphrase"]
-                    if "paraphrase" in self.options.judge_variants and check.paraphrase is None
-                    else []
-                )
+                wanted = "paraphrase" in self.options.judge_variants
+                lacking = ["paraphrase"] if wanted and check.paraphrase is None else []
+                hint = " (or drop 'paraphrase' from options.judge_variants)"
             else:
-                lacking = missing(check)
+                lacking, hint = missing(check), ""
             if lacking:
                 raise ValueError(
                     f"item {item.id!r} ({check.family}) has no {', '.join(lacking)}: add it to "
-                    "the data or set options.write_variants = true"
-                    + (
-                        " (or drop 'paraphrase' from options.judge_variants)"
-                        if isinstance(check, JudgeCheck)
-                        else ""
-                    )
+                    f"the data or set options.write_variants = true{hint}"
                 )
 
     def logged_items(self, store: Store, run_id: str) -> list[Item]:
