@@ -206,6 +206,19 @@ def test_missing_texts_without_a_writer_are_refused_before_the_run(store, tmp_pa
     assert store.list_runs() == []
 
 
+def test_judge_checks_without_a_paraphrase_are_refused_with_the_way_out(store, tmp_path):
+    check = {"id": "j-1", "family": "judge", "question": "Which?", "answers": ["x", "y"],
+             "debate": [{"answer": 0, "round": 1, "text": "x it is."}]}  # fmt: skip
+    exp = experiment(write(tmp_path, [check]), {"subject": {"model": "scripted/s"}})
+    with pytest.raises(
+        ExperimentError,
+        match=r"item 'j-1' \(judge\) has no paraphrase: .* \(or drop 'paraphrase' from "
+        r"options.judge_variants\)",
+    ):
+        asyncio.run(run_experiment(exp, store, models={"subject": ScriptedModel(writer)}))
+    assert store.list_runs() == []
+
+
 def test_bad_check_lines_are_one_line_errors(tmp_path):
     bad = write(tmp_path, [{"id": "m", "family": "monotonicity", "template": "x", "values": [1, 2, 3],
                             "direction": "increasing"}])  # fmt: skip
