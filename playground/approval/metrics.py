@@ -90,14 +90,19 @@ def rows_from_verdicts(verdicts: pd.DataFrame) -> pd.DataFrame:
     return _frame(rows)
 
 
+def _above(high: np.ndarray, low: np.ndarray) -> float | None:
+    """Over every pair of one score from ``high`` and one from ``low``: the share in which
+    the first is greater (ties ½); None without pairs."""
+    if not len(high) or not len(low):
+        return None
+    greater = (high[:, None] > low[None, :]).sum()
+    ties = (high[:, None] == low[None, :]).sum()
+    return float((greater + 0.5 * ties) / (len(high) * len(low)))
+
+
 def auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
     """P(score of a positive > score of a negative), ties ½; None without both classes."""
-    pos, neg = scores[labels], scores[~labels]
-    if not len(pos) or not len(neg):
-        return None
-    greater = (pos[:, None] > neg[None, :]).sum()
-    ties = (pos[:, None] == neg[None, :]).sum()
-    return float((greater + 0.5 * ties) / (len(pos) * len(neg)))
+    return _above(scores[labels], scores[~labels])
 
 
 SOURCE_COLUMNS = [
@@ -159,15 +164,11 @@ def hack_preference(rows: pd.DataFrame) -> pd.DataFrame:
     for (env, source), g in episodes.groupby(["environment", "source"], sort=True):
         h = g.loc[g["hacked"].astype(bool), "score"].to_numpy(float)
         s = g.loc[g["success"].astype(bool), "score"].to_numpy(float)
-        pairs = len(h) * len(s)
-        prefers = (
-            float(((h[:, None] > s[None, :]) + 0.5 * (h[:, None] == s[None, :])).mean())
-            if pairs
-            else np.nan
-        )
+        prefers = _above(h, s)
         out.append(
             {"environment": env, "source": source, "hacked_episodes": len(h),
-             "honest_episodes": len(s), "pairs": pairs, "prefers_hacked": prefers}
+             "honest_episodes": len(s), "pairs": len(h) * len(s),
+             "prefers_hacked": np.nan if prefers is None else prefers}
         )  # fmt: skip
     return pd.DataFrame(out, columns=HACK_COLUMNS)
 
