@@ -7,6 +7,7 @@ are stored with every call that used it, so a verdict can be traced to the exact
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import tomllib
@@ -19,15 +20,34 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from .providers.base import Message, Role
 
-PROMPTS_DIR = Path(os.environ.get("PLAYGROUND_PROMPTS", Path(__file__).parent.parent / "prompts"))
-"""Where template files live; ``PLAYGROUND_PROMPTS`` points elsewhere."""
-
 _ROLES: dict[str, Role] = {"system": "system", "user": "user", "assistant": "assistant"}
 _LC_ROLES: dict[str, Role] = {"system": "system", "human": "user", "ai": "assistant"}
 
 
 class PromptError(ValueError):
     """A template file or a rendering of it is wrong; the message names the template and field."""
+
+
+PACKAGED = "playground._prompts"
+"""The top-level ``prompts/`` folder as the build ships it inside the package (see setup.py)."""
+
+
+def default_prompts_dir() -> Path:
+    """``$PLAYGROUND_PROMPTS``; else the checkout's ``prompts/`` folder when running from a source
+    tree (so edits there count at once); else the copy installed with the package."""
+    if "PLAYGROUND_PROMPTS" in os.environ:
+        return Path(os.environ["PLAYGROUND_PROMPTS"])
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "prompts").is_dir():
+        return root / "prompts"
+    spec = importlib.util.find_spec(PACKAGED)
+    if spec is None or not spec.submodule_search_locations:
+        return root / "prompts"  # load_prompts says it is missing
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+PROMPTS_DIR = default_prompts_dir()
+"""Where template files live; ``PLAYGROUND_PROMPTS`` points elsewhere."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +130,10 @@ def load_template(path: Path) -> PromptTemplate:
 
 def load_prompts(directory: Path | None = None) -> dict[str, PromptTemplate]:
     """Every template under the prompts directory, by id."""
+    if directory is None and not PROMPTS_DIR.is_dir():
+        raise PromptError(
+            f"prompts directory {PROMPTS_DIR} does not exist (set PLAYGROUND_PROMPTS to one)"
+        )
     directory = directory or PROMPTS_DIR
     templates: dict[str, PromptTemplate] = {}
     for path in sorted(directory.rglob("*.toml")):
