@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: setup system-deps app test test-fast lint bench clean
+.PHONY: setup system-deps app test test-fast lint docs docs-serve bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,6 +36,7 @@ system-deps:
 app: setup
 	$(VENV)/bin/playground app --port $(PORT) --headless
 
+# tests/test_docs.py builds the docs with `mkdocs build --strict`: a broken doc link fails here.
 test: setup system-deps
 	@$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
@@ -47,10 +48,18 @@ test-fast: setup
 lint: setup
 	$(VENV)/bin/ruff check playground tests pages app.py benchmarks
 	$(VENV)/bin/ruff format --check playground tests pages app.py benchmarks
-	$(VENV)/bin/mypy playground
+	$(VENV)/bin/mypy playground pages
+
+# The documentation site (MkDocs + Material, from docs/ and mkdocs.yml) into site/ (git-ignored);
+# the command-line page is generated from playground.cli at build time.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+docs-serve: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
 
 bench: setup
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site
