@@ -20,6 +20,7 @@ from ..events import (
 )
 from ..records import plan_key, utcnow
 from .migrations import migrate
+from .redact import scrub
 from .views import RunInfo, TranscriptView, build_records, build_transcripts, run_info
 
 __all__ = ["RunInfo", "Store", "TranscriptView", "default_url"]
@@ -85,7 +86,9 @@ class Store:
             ":memory:",
         ):
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict[str, Any] = {}
+        # a failed write must never print its row values (a turn's text, a config) in the
+        # error it raises
+        kwargs: dict[str, Any] = {"hide_parameters": True}
         if self.url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
@@ -140,7 +143,7 @@ class Store:
                 status="running",
                 source=source,
                 tags=tags,
-                config=config,
+                config=scrub(config),
                 playground_version=version,
                 created_at=utcnow(),
             )
@@ -214,7 +217,7 @@ class Store:
                         turn_idx=verdict.turn_index,
                         metrics=verdict.metrics,
                         is_correct=event.is_correct,
-                        provenance=event.provenance.model_dump(mode="json"),
+                        provenance=scrub(event.provenance.model_dump(mode="json")),
                         created_at=utcnow(),
                     ),
                 )

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from ..records import Item, Record
 from . import Store
+from .redact import scrub
 
 
 class ImportConflict(ValueError):
@@ -52,7 +53,7 @@ def _run_row(record: Record) -> dict[str, Any]:
         return {
             "id": record.run_id, "name": run.name, "protocol": record.protocol,
             "dataset": run.dataset, "status": run.status, "source": run.source,
-            "tags": list(run.tags), "config": run.config,
+            "tags": list(run.tags), "config": scrub(run.config),
             "playground_version": run.playground_version, "created_at": run.created_at,
             "finished_at": run.finished_at,
         }  # fmt: skip
@@ -60,7 +61,7 @@ def _run_row(record: Record) -> dict[str, Any]:
     return {
         "id": record.run_id, "name": record.run_id, "protocol": record.protocol,
         "dataset": prov.dataset, "status": "done", "source": "import", "tags": ["imported"],
-        "config": {"provenance": prov.model_dump(mode="json")},
+        "config": {"provenance": scrub(prov.model_dump(mode="json"))},
         "playground_version": prov.playground_version, "created_at": prov.created_at,
         "finished_at": None,
     }  # fmt: skip
@@ -113,7 +114,7 @@ def _verdict_row(record: Record) -> dict[str, Any]:
         "role": v.role, "status": v.status, "choice": v.choice, "credences": v.credences,
         "raw": v.raw, "reason": v.reason, "turn_idx": v.turn_index, "metrics": v.metrics,
         "is_correct": record.is_correct,
-        "provenance": record.provenance.model_dump(mode="json"), "created_at": created,
+        "provenance": scrub(record.provenance.model_dump(mode="json")), "created_at": created,
     }  # fmt: skip
 
 

@@ -133,11 +133,35 @@ def m004_verdict_metrics(conn: Connection) -> None:
     conn.execute(sa.text("ALTER TABLE verdicts ADD COLUMN metrics JSON"))
 
 
+def m005_scrub_secrets(conn: Connection) -> None:
+    """Logs written before secrets were scrubbed on the way in may hold a base URL's
+    user:password or query string, or an ``init`` key: scrub every run's config and every
+    verdict's provenance in place (`playground.store.redact`)."""
+    from .redact import scrub
+
+    md = sa.MetaData()
+    for name, key, column in (("runs", "id", "config"), ("verdicts", "id", "provenance")):
+        table = sa.Table(name, md, autoload_with=conn)
+        update = (
+            table.update()
+            .where(table.c[key] == sa.bindparam("_key"))
+            .values({column: sa.bindparam("_value")})
+        )
+        changed = []
+        for row_key, value in conn.execute(sa.select(table.c[key], table.c[column])):
+            clean = scrub(value)
+            if clean != value:
+                changed.append({"_key": row_key, "_value": clean})
+        for start in range(0, len(changed), 1000):
+            conn.execute(update, changed[start : start + 1000])
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_response_cache,
     m003_prompt_versions,
     m004_verdict_metrics,
+    m005_scrub_secrets,
 ]
 
 _applied = sa.Table(
