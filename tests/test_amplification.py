@@ -78,10 +78,13 @@ def test_tree_shape_turn_meta_and_two_verdicts(store, items):
     assert amplified.verdict.credences[amplified.verdict.choice] == 0.8
     assert amplified.turns[amplified.verdict.turn_index].meta["step"] == "recombine"
     assert direct.verdict.status == "ok" and direct.is_correct is True
-    assert direct.verdict.turn_index is None
-    # the amplified record carries the whole tree, direct answer at the root included
-    assert len(amplified.turns) == len(view.turns)
-    assert any(t.meta.get("verdict") == "direct" for t in amplified.turns)
+    # the direct verdict points at the root's direct answer, which its record carries
+    [own] = [t for t in direct.turns if t.index == direct.verdict.turn_index]
+    assert own.meta["verdict"] == "direct" and own.meta["node"] == "1"
+    assert own.content == direct.verdict.raw and own.role == "answerer"
+    # the amplified record carries the whole tree but that one turn (the direct record's)
+    assert {t.index for t in amplified.turns} == {t.index for t in view.turns} - {own.index}
+    assert not any(t.meta.get("verdict") == "direct" for t in amplified.turns)
     assert amplified.assignment.seats == {} and sorted(amplified.assignment.display_order) == [0, 1]
     assert set(amplified.provenance.roles) == set(ROLES)
     assert amplified.provenance.options["max_depth"] == 2

@@ -135,9 +135,11 @@ class Amplification(Protocol):
     def record_verdicts(self, ctx: TranscriptContext, tree: TreeRun, root: Node) -> None:
         """The amplified answer (role ``recombiner``) and the direct one (role ``direct``).
 
-        The direct verdict's ``turn_index`` is left null when the root was recombined: a record
-        leaves out other verdicts' turns, and the amplified record should hold the whole tree.
-        Its reply is the root's ``direct`` check turn (``meta.verdict = "direct"``).
+        Each points at the turn that produced it: the root's recombination, and the root's
+        ``direct`` check turn (``meta.verdict = "direct"``), or the root's answer for both when
+        the root was answered without subquestions. (A record leaves out the other verdicts'
+        turns, so the amplified record holds the tree but the root's direct answer, which is in
+        the direct record; `summarize` and the tree view read a transcript's turns whole.)
         """
         shown, n = ctx.assignment.display_order, len(ctx.item.answers)
         turn = tree.answers[ROOT]
@@ -149,7 +151,9 @@ class Amplification(Protocol):
         direct = tree.checked[(ROOT, "direct")]
         if direct.error:
             reason = f"direct turn {direct.index} failed: {direct.error}"
-            ctx.verdict(Verdict(status="error", reason=reason, role="direct"))
+            ctx.verdict(
+                Verdict(status="error", reason=reason, role="direct", turn_index=direct.index)
+            )
             return
         verdict = parse_verdict(direct.content, shown, n, messages.LABELS)
-        ctx.verdict(verdict.model_copy(update={"role": "direct"}))
+        ctx.verdict(verdict.model_copy(update={"role": "direct", "turn_index": direct.index}))
