@@ -1,14 +1,13 @@
-"""API key fields shared by the pages: typed keys live in memory only, never in session state,
-the store or anything shown."""
+"""API key fields shared by the pages, one per provider that declares a key (`catalog`): typed
+keys live in memory only, never in session state, the store or anything shown."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import streamlit as st
 
-from playground.providers import ENV_KEYS as KEY_VARS
+from playground.providers import keyed_providers
 
 
 def secret_keys() -> dict[str, Any]:
@@ -16,7 +15,7 @@ def secret_keys() -> dict[str, Any]:
     try:
         if not st.secrets.load_if_toml_exists():
             return {}
-        names = {*KEY_VARS, *KEY_VARS.values()}
+        names = {name for p in keyed_providers() for name in (p.prefix, p.key_env)}
         return {k: v for k, v in st.secrets.to_dict().items() if k in names and isinstance(v, str)}
     except Exception:
         return {}
@@ -27,16 +26,16 @@ def key_fields(secrets: dict[str, Any]) -> dict[str, str]:
     st.sidebar.subheader("API keys")
     st.sidebar.caption("Held in memory for this session only: never stored, logged or shown.")
     typed = {}
-    for provider, label in (("openai", "OpenAI"), ("anthropic", "Anthropic")):
-        typed[provider] = st.sidebar.text_input(f"{label} API key", type="password")
-        env = KEY_VARS[provider]
-        if typed[provider].strip():
+    for provider in keyed_providers():
+        prefix, env = provider.prefix, provider.key_env
+        typed[prefix] = st.sidebar.text_input(f"{provider.label} API key", type="password")
+        if typed[prefix].strip():
             where = "Using the key entered here."
-        elif secrets.get(provider) or secrets.get(env):
+        elif secrets.get(prefix) or secrets.get(env):
             where = "Found in `.streamlit/secrets.toml`."
-        elif os.environ.get(env):
+        elif provider.env_key():
             where = f"Found in the environment (`{env}`)."
         else:
-            where = f"Not set: needed only for {label} models."
+            where = f"Not set: needed only for {provider.label} models."
         st.sidebar.caption(where)
     return typed

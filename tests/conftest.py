@@ -10,6 +10,14 @@ import pytest
 pytest_plugins = ["loopback.fixtures", "pg"]
 
 
+@pytest.fixture(autouse=True)
+def _no_user_settings(tmp_path_factory, monkeypatch):
+    """Tests never read the developer's own settings file or allowlists (playground.settings)."""
+    monkeypatch.setenv("PLAYGROUND_SETTINGS", str(tmp_path_factory.getbasetemp() / "none.toml"))
+    for name in ("PLAYGROUND_SAFE", "PLAYGROUND_LANGCHAIN_MODULES", "PLAYGROUND_MODEL_DIRS"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     from playground.store import Store

@@ -90,8 +90,14 @@ class StatusError(Exception):
 
 
 def make_fake() -> FakeListChatModel:
-    """A zero-argument factory, as a langchain: path may name."""
+    """A zero-argument factory: a langchain: path may not name one (only classes are built)."""
     return FakeListChatModel(responses=["from a factory"])
+
+
+@pytest.fixture(autouse=True)
+def _allow_this_module(monkeypatch):
+    """This test module holds chat-model classes: allow it, as a user would in a setting."""
+    monkeypatch.setenv("PLAYGROUND_LANGCHAIN_MODULES", HERE)
 
 
 def recording(**options):
@@ -140,21 +146,22 @@ def test_generic_fake_model_streams_and_reports_no_usage():
     assert result.usage.input_tokens is None and result.usage.output_tokens is None
 
 
-def test_fake_list_model_and_a_zero_argument_factory():
+def test_fake_list_model_is_built_and_a_factory_function_is_refused():
     listed = get_model(f"langchain:{FAKES}.FakeListChatModel", responses=["first", "second"])
     assert asyncio.run(listed.generate(ASK)).text == "first"
     assert asyncio.run(listed.generate(ASK)).text == "second"
-    factory = get_model(f"langchain:{HERE}.make_fake")
-    assert asyncio.run(factory.generate(ASK)).text == "from a factory"
-    assert factory.model_string == f"langchain:{HERE}.make_fake"
+    assert listed.model_string == f"langchain:{FAKES}.FakeListChatModel"
+    with pytest.raises(ProviderError, match="make_fake is not a langchain-core BaseChatModel"):
+        get_model(f"langchain:{HERE}.make_fake")
 
 
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("no_such_package_xyz.Chat", "cannot import no_such_package_xyz"),
+        ("langchain_no_such_package_xyz.Chat", "cannot import langchain_no_such_package_xyz"),
         ("langchain_core.NoSuchChat", "langchain_core has no NoSuchChat"),
-        ("collections.OrderedDict", "is not a langchain-core BaseChatModel"),
+        ("langchain_core.messages.HumanMessage", "is not a langchain-core BaseChatModel"),
+        ("collections.OrderedDict", "collections is not an allowed module"),
         ("Chat", "full import path"),
     ],
 )

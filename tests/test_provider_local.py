@@ -79,7 +79,8 @@ def test_the_model_is_loaded_once_per_process():
     assert local._loaded[path] is loaded and list(local._loaded) == [path]
 
 
-def test_a_missing_file_is_one_line():
+def test_a_missing_file_is_one_line(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_MODEL_DIRS", "/nowhere")  # allowed, but holds no such file
     with pytest.raises(ProviderError, match="no such file"):
         get_model("local//nowhere/model.gguf")
 

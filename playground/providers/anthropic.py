@@ -24,7 +24,6 @@ class AnthropicModel(remote.RemoteModel):
 
     provider = "anthropic"
     client_class = anthropic.AsyncAnthropic
-    env_var = "ANTHROPIC_API_KEY"
     sdk_version = anthropic.__version__
 
     def check_config(self, config: GenerateConfig) -> None:

@@ -1,12 +1,12 @@
 """``langchain:<package.module.Name>``: any langchain-core chat model, named by import path.
 
-``Name`` is a ``BaseChatModel`` subclass (built with the options given to `get_model`) or a
-function returning one. This opens every LangChain integration without a module of our own.
+``Name`` is a ``BaseChatModel`` subclass, built with the options given to `get_model` (the
+role's ``init`` table). This opens every LangChain integration without a module of our own; what
+may be named is limited by `admission` (``langchain_*`` packages plus modules the user allows).
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -18,7 +18,7 @@ from langchain_core.messages import (
     SystemMessage,
 )
 
-from . import remote
+from . import admission, remote
 from .base import Completion, GenerateConfig, Message, Model, OnDelta, ProviderError, Usage
 
 _MESSAGE_TYPES: dict[str, type[BaseMessage]] = {
@@ -116,32 +116,20 @@ class LangChainModel(Model):
         return {**super().describe(), "class": f"{cls.__module__}.{cls.__qualname__}"}
 
 
-def _resolve(path: str) -> Any:
-    module_name, _, attribute = path.rpartition(".")
-    if not module_name:
-        raise ProviderError(f"langchain:{path}: write the full import path, e.g. pkg.module.Class")
-    try:
-        return getattr(importlib.import_module(module_name), attribute)
-    except ImportError as error:
-        raise ProviderError(f"langchain:{path}: cannot import {module_name} ({error})") from None
-    except AttributeError:
-        raise ProviderError(f"langchain:{path}: {module_name} has no {attribute}") from None
-
-
 def create(
     name: str, *, base_url: str | None = None, credentials: Any = None, **options: Any
 ) -> LangChainModel:
     """Build the chat model once; ``options`` are its constructor arguments. Integrations read
-    their own keys (``OPENAI_API_KEY``...), so ``credentials`` is not used."""
-    target = _resolve(name)
+    their own keys (``OPENAI_API_KEY``...), so ``credentials`` is not used.
+
+    Only a `BaseChatModel` subclass from an allowed module is built (`admission`): the path is
+    checked, and refused in one line, before anything it names is imported or called.
+    """
+    target = admission.langchain_class(name)
     if base_url is not None:
         options.setdefault("base_url", base_url)
     try:
         chat_model = target(**options)
     except Exception as error:
         raise ProviderError(f"langchain:{name}: could not build it: {error}") from None
-    if not isinstance(chat_model, BaseChatModel):
-        raise ProviderError(
-            f"langchain:{name}: {type(chat_model).__name__} is not a langchain-core BaseChatModel"
-        )
     return LangChainModel(name, chat_model)

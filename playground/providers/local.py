@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import admission
 from .base import Completion, GenerateConfig, Message, Model, OnDelta, ProviderError, Usage
 
 DEFAULT_MODEL = "smollm2"
@@ -282,11 +283,8 @@ def create(name: str, *, base_url: str | None = None, **options: Any) -> LocalMo
         raise ProviderError(f"local/{name} needs llama-cpp-python: {INSTALL_LLAMA}")
     if name == DEFAULT_MODEL:
         return LocalModel(name, smollm2_path())
-    if name.endswith(".gguf"):
-        path = Path(name).expanduser().resolve()
-        if not path.is_file():
-            raise ProviderError(f"local/{name}: no such file")
-        return LocalModel(name, path)
+    if name.endswith(".gguf"):  # only under a directory the user allows (`admission`)
+        return LocalModel(name, admission.model_file(name))
     raise ProviderError(
         f"local/{name}: unknown local model; write local/smollm2 or local/<path to a .gguf file>"
     )

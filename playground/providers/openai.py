@@ -9,6 +9,7 @@ import openai
 
 from . import remote
 from .base import Completion, GenerateConfig, Message, OnDelta, Usage
+from .catalog import OPENAI
 
 
 class OpenAIModel(remote.RemoteModel):
@@ -16,7 +17,6 @@ class OpenAIModel(remote.RemoteModel):
 
     provider = "openai"
     client_class = openai.AsyncOpenAI
-    env_var = "OPENAI_API_KEY"
     sdk_version = openai.__version__
 
     def _request(self, messages: list[Message], config: GenerateConfig) -> dict[str, Any]:
@@ -36,7 +36,7 @@ class OpenAIModel(remote.RemoteModel):
         return request
 
     def _is_openai_api(self) -> bool:
-        return not self.base_url or "api.openai.com" in self.base_url
+        return not self.base_url or OPENAI.is_vendor_api(self.base_url)
 
     async def _generate(
         self, messages: list[Message], config: GenerateConfig, on_delta: OnDelta | None

@@ -23,10 +23,12 @@ import httpx2
 from pydantic import SecretStr
 
 from .base import Model, ProviderError
+from .catalog import PROVIDERS
+from .credentials import note_key_variable
 from .pricing import price_for
 
 if TYPE_CHECKING:
-    from . import Credentials
+    from .credentials import Credentials
 
 T = TypeVar("T")
 
@@ -65,9 +67,16 @@ def require_key(
     without a key is refused now, in one line, rather than at the first call.
     """
     if api_key_env:
+        vendor = next((p for p in PROVIDERS.values() if p.key_env == api_key_env), None)
+        if vendor is not None and not vendor.may_receive_vendor_key(base_url):
+            raise ProviderError(
+                f"{model}: api_key_env names {api_key_env}, {vendor.label}'s own key, which goes "
+                f"only to https://{vendor.vendor_host} or to the {vendor.base_url_env} you set"
+            )
         key = os.environ.get(api_key_env)
         if not key:
             raise ProviderError(f"{model}: api_key_env names {api_key_env}, which is not set")
+        note_key_variable(api_key_env)  # scrubbed from errors and logs from now on
         return key
     key = credentials.key_for(provider, base_url)
     if key:
@@ -231,8 +240,6 @@ class RemoteModel(Model):
     """
 
     client_class: ClassVar[Callable[..., Any]]
-    env_var: ClassVar[str]
-    """The vendor key's environment variable, named in the missing-key message."""
     sdk_version: ClassVar[str]
     """The SDK's version, for provenance."""
 
@@ -288,7 +295,7 @@ class RemoteModel(Model):
         key = require_key(
             credentials,
             cls.provider,
-            env_var=cls.env_var,
+            env_var=PROVIDERS[cls.provider].key_env or "",
             model=model,
             base_url=base_url,
             api_key_env=api_key_env,
