@@ -57,3 +57,41 @@ def test_redact_removes_known_keys_and_key_shapes(monkeypatch):
         "bad key sk-proj-abcdefghij, also plain-secret-value-42 and sk-other12345678"
     )
     assert text == "bad key [redacted], also [redacted] and [redacted]"
+
+
+def test_a_vendor_key_goes_to_its_host_only_over_https(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env-key-123456")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    creds = Credentials.from_sources({"anthropic": "sk-ant-typed-123456"})
+    assert creds.key_for("openai", "https://api.openai.com/v1") == "sk-env-key-123456"
+    for elsewhere in (
+        "http://api.openai.com/v1",  # the right host in clear text
+        "https://api.openai.com:8443/v1",
+        "https://api.openai.com.evil.example/v1",
+        "https://evil.example/api.openai.com/v1",
+    ):
+        assert creds.key_for("openai", elsewhere) is None, elsewhere
+    assert creds.key_for("anthropic", "http://api.anthropic.com") is None
+    assert creds.key_for("anthropic", "https://api.anthropic.com") == "sk-ant-typed-123456"
+    # the model gets a placeholder, not the key, for the clear-text URL
+    model = get_model("openai/m", base_url="http://api.openai.com/v1", credentials=creds)
+    assert model._api_key.get_secret_value() == PLACEHOLDER_KEY
+
+
+def test_api_key_env_cannot_send_a_vendor_key_elsewhere(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env-key-123456")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with pytest.raises(ProviderError, match="OPENAI_API_KEY, OpenAI's own key, which goes only"):
+        get_model("openai/m", base_url=OTHER, api_key_env="OPENAI_API_KEY")
+    monkeypatch.setenv("OPENAI_BASE_URL", OTHER)  # paired by the user: allowed
+    model = get_model("openai/m", base_url=OTHER, api_key_env="OPENAI_API_KEY")
+    assert model._api_key.get_secret_value() == "sk-env-key-123456"
+
+
+def test_a_key_named_by_api_key_env_joins_the_redaction_list(monkeypatch):
+    monkeypatch.setenv("LAB_SERVER_SECRET", "plain-lab-secret-987")
+    creds = Credentials()
+    assert creds.redact("401: bad key plain-lab-secret-987") == "401: bad key plain-lab-secret-987"
+    get_model("openai/m", base_url=OTHER, credentials=creds, api_key_env="LAB_SERVER_SECRET")
+    assert creds.redact("401: bad key plain-lab-secret-987") == "401: bad key [redacted]"
+    assert "plain-lab-secret-987" in creds.secret_values()
