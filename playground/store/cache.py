@@ -1,7 +1,9 @@
 """The response cache: a model call answered once is answered again from the store.
 
-The key covers everything that determines a call: provider, model, endpoint, every generation
-parameter (seed included) and the exact messages. Re-running an identical experiment with the
+The key covers everything that determines a call: provider, model, the whole endpoint (query
+string included), a hash of the role's ``init`` (a langchain model's constructor arguments),
+every generation parameter (seed included) and the exact messages. Only the key's sha256 is
+stored, never the endpoint or the init themselves. Re-running an identical experiment with the
 cache on makes no model calls; turns answered from it are marked ``cached``.
 """
 
@@ -26,17 +28,54 @@ def cache_key(
 ) -> str:
     """``sample`` tells apart deliberate repeats of one call (best-of-N candidates), which must
     not answer each other from the cache."""
-    described = model.describe()  # never holds a key; the endpoint without credentials
     payload: dict[str, object] = {
         "model": model.model_string,
-        "base_url": described.get("base_url"),
+        "base_url": endpoint(model),
         "params": config.params(),
         "messages": [[m.role, m.content] for m in messages],
     }
+    init = init_hash(model)
+    if init:  # absent rather than empty, so keys of models built without options stay valid
+        payload["init"] = init
     if sample:
         payload["sample"] = sample
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def endpoint(model: Model) -> str | None:
+    """The URL the model calls, exactly as configured (a query string such as Azure's
+    ``api-version`` selects what answers): the model's own ``base_url``, not the scrubbed one
+    its provenance shows (remote models keep it as a `SecretStr`). It only enters the key's
+    hash."""
+    for name in ("endpoint", "_endpoint", "base_url"):
+        raw = getattr(model, name, None)
+        raw = raw.get_secret_value() if hasattr(raw, "get_secret_value") else raw
+        if isinstance(raw, str) and raw:
+            return raw
+    return model.describe().get("base_url")
+
+
+def init_hash(model: Model) -> str | None:
+    """A sha256 of what the role's ``init`` made of the model: ``model.init`` when the provider
+    records its options, else a langchain model's constructor fields as given (``chat_model``,
+    fields set by the caller). None when there is nothing to tell two such models apart."""
+    init = getattr(model, "init", None)
+    if not init:
+        chat = getattr(model, "chat_model", None)
+        if chat is not None and hasattr(chat, "model_dump"):
+            init = chat.model_dump(exclude_unset=True)
+    if not init:
+        return None
+    canonical = json.dumps(init, sort_keys=True, ensure_ascii=False, default=_opaque)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _opaque(value: object) -> str:
+    secret = getattr(value, "get_secret_value", None)  # pydantic SecretStr: its value counts
+    if callable(secret):
+        return f"secret:{hashlib.sha256(str(secret()).encode()).hexdigest()}"
+    return f"{type(value).__module__}.{type(value).__qualname__}"
 
 
 class ResponseCache:
