@@ -6,6 +6,7 @@ import click
 
 from ..store import Store
 from .app import app
+from .datasets import datasets
 from .export import export
 from .fork import fork, rejudge, transcripts
 from .prompts import prompts
@@ -39,7 +40,9 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.obj = Context(db)
 
 
-for command in (run, export, runs, transcripts, fork, rejudge, prompts, app, report, import_):
+for command in (
+    run, export, runs, transcripts, fork, rejudge, prompts, app, report, import_, datasets,
+):  # fmt: skip
     cli.add_command(command)
 
 

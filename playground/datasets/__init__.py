@@ -1,8 +1,10 @@
-"""Datasets for debates: load a built-in set or a JSONL file as a list of `Item`s.
+"""Datasets for debates: load a built-in set, a released file or a JSONL file as `Item`s.
 
-A reference is ``builtin:<name>`` with optional parameters (``builtin:arithmetic?n=40&steps=3``)
-or a path to a JSONL file (see `playground.datasets.jsonl` for the format). Every problem is a
-`DatasetError` whose message is one line naming the file, line and field, or the parameter.
+A reference is ``builtin:<name>`` with optional parameters (``builtin:arithmetic?n=40&steps=3``),
+a file in one of the field's formats, ``<format>:<path>[?k=v&...]`` (``quality:``, ``gpqa:``,
+``mmlu:``, ``hf:``; see `FORMATS`), or a path to a JSONL file (see `playground.datasets.jsonl`).
+Every problem is a `DatasetError` whose message is one line naming the file, row and field, or
+the parameter.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .params import Params
 
 __all__ = [
     "BUILTINS",
+    "FORMATS",
     "Dataset",
     "DatasetError",
     "dump_jsonl",
@@ -113,6 +116,56 @@ _LOADERS: dict[str, tuple[str, Callable[[Params, int], list[Item]]]] = {
 BUILTINS: dict[str, str] = {name: description for name, (description, _) in _LOADERS.items()}
 """Built-in dataset names → one-line descriptions."""
 
+
+def _load_quality(path: str, params: Params, seed: int) -> list[Item]:
+    from .quality import load_quality
+
+    return load_quality(path, params)
+
+
+def _load_gpqa(path: str, params: Params, seed: int) -> list[Item]:
+    from .csvsets import load_gpqa
+
+    return load_gpqa(path, params, seed)
+
+
+def _load_mmlu(path: str, params: Params, seed: int) -> list[Item]:
+    from .csvsets import load_mmlu
+
+    return load_mmlu(path, params)
+
+
+def _load_hf(path: str, params: Params, seed: int) -> list[Item]:
+    from .hf import load_hf
+
+    return load_hf(path, params)
+
+
+_FORMATS: dict[str, tuple[str, Callable[[str, Params, int], list[Item]]]] = {
+    "quality": (
+        "QuALITY JSONL release (one article per line): passage = article; difficult=1 keeps "
+        "the hard subset, difficult=0 the rest.",
+        _load_quality,
+    ),
+    "gpqa": (
+        "GPQA CSV (Question, Correct Answer, Incorrect Answer 1-3): the four answers shuffled "
+        "per item from the seed, recorded in meta.",
+        _load_gpqa,
+    ),
+    "mmlu": (
+        "MMLU-style CSV without header (question, options, answer letter), or a folder of them.",
+        _load_mmlu,
+    ),
+    "hf": (
+        "A Hugging Face dataset saved with save_to_disk, or Parquet; map columns with "
+        "question=, answers=, correct= (and passage=, id=, split=, correct_base=1).",
+        _load_hf,
+    ),
+}
+
+FORMATS: dict[str, str] = {name: description for name, (description, _) in _FORMATS.items()}
+"""File formats (``<format>:<path>``) → one-line descriptions."""
+
 Kind = Literal["questions", "consistency", "approval"]
 KINDS: dict[str, Kind] = {"consistency": "consistency", "tdd": "approval", "shortcut": "approval"}
 """What a built-in set is for, when not questions with a true answer (debate, consultancy,
@@ -135,6 +188,9 @@ def load_dataset(ref: str, *, seed: int = 0) -> Dataset:
         raise DatasetError("dataset reference is empty (use builtin:<name> or a JSONL path)")
     if ref.startswith(PREFIX):
         return _load_builtin(ref, seed)
+    kind, colon, rest = ref.partition(":")
+    if colon and kind in _FORMATS:
+        return _load_format(kind, rest, ref, seed)
     try:
         items = _read_file(ref)
     except DatasetError as exc:
@@ -171,3 +227,18 @@ def _load_builtin(ref: str, seed: int) -> Dataset:
         settings = ", ".join(f"{k}={v}" for k, v in {**params.resolved, "seed": seed}.items())
         description = f"{description} [{settings}]"
     return Dataset(ref=ref, name=name, description=description, items=items)
+
+
+def _load_format(kind: str, rest: str, ref: str, seed: int) -> Dataset:
+    path, _, query = rest.partition("?")
+    loader = _FORMATS[kind][1]
+    params = Params(kind, query, prefix=f"{kind}:{path}")
+    items = loader(path, params, seed)
+    settings = {**params.resolved, **({"seed": seed} if kind == "gpqa" else {})}
+    detail = f" [{', '.join(f'{k}={v}' for k, v in settings.items())}]" if settings else ""
+    return Dataset(
+        ref=ref,
+        name=Path(path).stem or kind,
+        description=f"{len(items)} items from {path} ({kind}){detail}",
+        items=items,
+    )

@@ -1,4 +1,5 @@
-"""Parameters of a built-in dataset reference: ``builtin:arithmetic?n=40&steps=3``."""
+"""Parameters of a dataset reference: ``builtin:arithmetic?n=40&steps=3``,
+``quality:QuALITY.v1.0.1.htmlstripped.dev?difficult=1``."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from .errors import DatasetError
 class Params:
     """The query string of one reference, read off with checks; `finish` refuses leftovers."""
 
-    def __init__(self, name: str, query: str) -> None:
-        self.prefix = f"builtin:{name}"
+    def __init__(self, name: str, query: str, *, prefix: str | None = None) -> None:
+        self.prefix = prefix or f"builtin:{name}"
         self.raw: dict[str, str] = {}
         self.resolved: dict[str, int | str] = {}
         self._known: list[str] = []
@@ -54,6 +55,16 @@ class Params:
                 f"{self.prefix}: parameter {key!r}: {value!r} is not one of {', '.join(options)}"
             )
         self.resolved[key] = value
+        return value
+
+    def text(self, key: str, *, default: str | None = None) -> str | None:
+        """A free-text parameter (e.g. a column name); ``default`` when not given."""
+        self._known.append(key)
+        value = self.raw.get(key, default)
+        if value is not None:
+            if not value.strip():
+                raise DatasetError(f"{self.prefix}: parameter {key!r} is empty")
+            self.resolved[key] = value
         return value
 
     def finish(self) -> None:

@@ -46,7 +46,9 @@ class Experiment(BaseModel):
 
     name: str = Field(min_length=1)
     protocol: str
-    dataset: str = Field(description="builtin:<name> or a path to a JSONL file.")
+    dataset: str = Field(
+        description="builtin:<name>, <format>:<path> (quality, gpqa, mmlu, hf) or a JSONL path."
+    )
     limit: int | None = Field(None, ge=1, description="Use only the first N items.")
     items: list[str] | None = Field(None, description="Use only these item ids.")
     seed: int = Field(0, description="Seeds assignments, generated datasets and sampling.")
