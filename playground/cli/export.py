@@ -1,5 +1,6 @@
 """``playground export``: write logged verdicts to a file for offline analysis: JSONL (the full
-`Record`), CSV or Parquet (flat, with a turns table alongside), or Markdown transcripts."""
+`Record`), CSV or Parquet (flat, with a turns table alongside), Markdown transcripts, or Inspect
+eval logs."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from .filtering import check_runs, filter_options, filters_from
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "markdown"]),
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "markdown", "inspect"]),
               default="jsonl", show_default=True)  # fmt: skip
 @click.option("--out", required=True,
               help="Output file (- for standard output: jsonl, or markdown with --item); "
-              "for markdown without --item, a directory.")  # fmt: skip
+              "for markdown without --item, and inspect, a directory.")  # fmt: skip
 @click.option("--item", "item_id", help="markdown: only this item of the run.")
 @click.option("--approvals", is_flag=True,
               help="Write the approval lab's steps instead, as training JSONL: one line per "
@@ -32,19 +33,32 @@ from .filtering import check_runs, filter_options, filters_from
 def export(obj, fmt: str, out: str, item_id: str | None, approvals: bool, **kw) -> None:
     """Export verdicts. jsonl: one `Record` per line (lossless; `playground import` reads it).
     csv/parquet: one row per verdict in OUT and one per turn in OUT's .turns file. markdown:
-    one readable file per item of one run (--run)."""
+    one readable file per item of one run (--run). inspect: Inspect eval logs (.eval) in OUT,
+    one per run and seat configuration, for `inspect view` and inspect_ai.log.read_eval_log."""
     filters = filters_from(kw)
     store = obj.store()
     check_runs(store, filters.runs)
     if approvals and fmt != "jsonl":
         raise click.UsageError("--approvals writes JSONL: leave out --format or use jsonl")
+    ids = None
+    if fmt in ("jsonl", "inspect") and not (
+        filters.is_empty() or filters == type(filters)(runs=filters.runs)
+    ):
+        frames = apply(load_frames(store, filters.runs or None, turns=False), filters)
+        ids = set(frames.verdicts["verdict_id"])
     if fmt == "markdown":
         _markdown(store, filters.runs, item_id, out)
+    elif fmt == "inspect":
+        if out == "-":
+            raise click.UsageError("--out: inspect writes a directory of logs; give its name")
+        from ..export.inspect import export_inspect  # inspect_ai is heavy: only here
+
+        runs: list[str | None] = list(filters.runs) or [None]
+        written = export_inspect(store, out, runs, ids)
+        click.echo(f"wrote {len(written)} Inspect logs to {out}", err=True)
+        for path in written:
+            click.echo(str(path))
     elif fmt == "jsonl":
-        ids = None
-        if not (filters.is_empty() or filters == type(filters)(runs=filters.runs)):
-            frames = apply(load_frames(store, filters.runs or None, turns=False), filters)
-            ids = set(frames.verdicts["verdict_id"])
         handle = sys.stdout if out == "-" else open(out, "w", encoding="utf-8")  # noqa: SIM115
         try:
             selected: list[str | None] = list(filters.runs) or [None]

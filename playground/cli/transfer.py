@@ -1,22 +1,53 @@
-"""``playground import``: read JSONL exports back into a store (lossless for store exports)."""
+"""``playground import``: read JSONL exports back into a store (lossless for store exports), and
+Inspect eval logs of multiple-choice evals as judge verdicts."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from ..export import ImportFileError, read_jsonl
+from ..records import Record
 from ..store.importer import ImportConflict, import_records
+
+
+def is_inspect_log(path: str | Path) -> bool:
+    """An ``.eval`` file, or a ``.json`` file that starts like an Inspect log."""
+    path = Path(path)
+    if path.suffix == ".eval":
+        return True
+    if path.suffix != ".json":
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(4096).lstrip()
+    return head.startswith(b"{") and b'"eval"' in head
+
+
+def read_any(path: str) -> list[Record]:
+    """Records from a JSONL export or, by its name and first bytes, an Inspect log (inspect_ai
+    is imported only then: it is heavy)."""
+    if is_inspect_log(path):
+        try:
+            from ..export.inspect_log import read_inspect
+        except ImportError as exc:  # pragma: no cover - the dev extra installs inspect_ai
+            raise ImportFileError(
+                f"{path}: reading Inspect logs needs inspect_ai ({exc})"
+            ) from None
+        return list(read_inspect(path))
+    return list(read_jsonl(path))
 
 
 @click.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.pass_obj
 def import_(obj, files: tuple[str, ...]) -> None:
-    """Import FILES (JSONL from `playground export --format jsonl`) into the store. A run
-    already in the store is refused and nothing is written."""
+    """Import FILES into the store: JSONL from `playground export --format jsonl`, or Inspect
+    eval logs (.eval, .json) of multiple-choice evals, whose samples become judge verdicts. A
+    run already in the store is refused and nothing is written."""
     store = obj.store()
     try:
-        records = [record for path in files for record in read_jsonl(path)]
+        records = [record for path in files for record in read_any(path)]
         summary = import_records(store, records)
     except (ImportFileError, ImportConflict) as exc:
         raise click.UsageError(str(exc)) from None
