@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from pydantic import SecretStr
 
 from ..providers import Completion, GenerateConfig, Message, Model, Usage
 from ..records import utcnow
@@ -49,8 +50,9 @@ def endpoint(model: Model) -> str | None:
     its provenance shows (remote models keep it as a `SecretStr`). It only enters the key's
     hash."""
     for name in ("endpoint", "_endpoint", "base_url"):
-        raw = getattr(model, name, None)
-        raw = raw.get_secret_value() if hasattr(raw, "get_secret_value") else raw
+        raw: Any = getattr(model, name, None)
+        if isinstance(raw, SecretStr):
+            raw = raw.get_secret_value()
         if isinstance(raw, str) and raw:
             return raw
     return model.describe().get("base_url")
