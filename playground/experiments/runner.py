@@ -24,6 +24,8 @@ from ..providers.limits import Limiter
 from ..records import Item, Provenance, plan_key
 from ..store import RunInfo, Store
 from ..store.cache import ResponseCache
+from ..store.redact import drop_redacted
+from ..store.writes import unwritable
 from .config import Experiment, ExperimentError
 
 
@@ -122,7 +124,7 @@ def load_run_experiment(store: Store, run_id: str) -> Experiment:
         raise ExperimentError(f"--resume: no run {run_id!r} in {store!r}")
     if info.status == "done":
         raise ExperimentError(f"--resume: run {run_id} is already done")
-    return Experiment.model_validate(info.config["experiment"]).check()
+    return Experiment.model_validate(drop_redacted(info.config["experiment"])).check()
 
 
 def prepare(
@@ -267,6 +269,12 @@ async def run_experiment(
     except asyncio.CancelledError:
         status = "interrupted"
         raise
+    except BaseExceptionGroup as errors:  # the store could not take a write: stop, resumable
+        if (lost := unwritable(errors)) is None:
+            raise
+        raise ExperimentError(
+            f"run {run_id} stopped as failed (--resume {run_id}): {lost}"
+        ) from None
     finally:
         store.finish_run(run_id, status)
     info = store.get_run(run_id)

@@ -3,8 +3,10 @@ they happen, so a crash loses at most the calls in flight."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,11 @@ from ..records import plan_key, utcnow
 from .migrations import migrate
 from .redact import scrub
 from .views import RunInfo, TranscriptView, build_records, build_transcripts, run_info
+from .writes import StoreUnavailable, WritePolicy, retrying
 
-__all__ = ["RunInfo", "Store", "TranscriptView", "default_url"]
+__all__ = ["RunInfo", "Store", "StoreUnavailable", "TranscriptView", "WritePolicy", "default_url"]
+
+log = logging.getLogger("playground.store")
 
 
 def default_url() -> str:
@@ -35,12 +40,12 @@ def default_url() -> str:
     return f"sqlite:///{base / 'oversight-playground' / 'playground.db'}"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout_ms: float, dbapi_conn: Any, _record: Any) -> None:
     # WAL lets the page read while a batch writes; busy_timeout waits out a writer instead of
-    # failing with "database is locked".
+    # failing with "database is locked" at once (longer locks are retried, `writes`).
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -73,9 +78,12 @@ def _postgres_text(
 
 
 class Store:
-    """A database holding the log. Opening it applies any pending migration."""
+    """A database holding the log. Opening it applies any pending migration. ``writes`` says
+    how long a write waits out a locked or failing database before the run stops
+    (`StoreUnavailable`)."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, writes: WritePolicy | None = None) -> None:
+        self.writes = writes or WritePolicy()
         url = url or default_url()
         if "://" not in url:
             url = f"sqlite:///{Path(url).resolve()}"
@@ -90,13 +98,15 @@ class Store:
         # error it raises
         kwargs: dict[str, Any] = {"hide_parameters": True}
         if self.url.get_backend_name() == "sqlite":
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            timeout = self.writes.busy_timeout_s
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": timeout}
         else:
             # a server restart or an idle timeout leaves dead connections in the pool
             kwargs["pool_pre_ping"] = True
         self.engine = sa.create_engine(self.url, **kwargs)
         if self.url.get_backend_name() == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            pragmas = partial(_sqlite_pragmas, self.writes.busy_timeout_s * 1000)
+            sa.event.listen(self.engine, "connect", pragmas)
         elif self.url.get_backend_name() == "postgresql":
             sa.event.listen(self.engine, "connect", _postgres_session)
             sa.event.listen(self.engine, "before_cursor_execute", _postgres_text, retval=True)
@@ -114,11 +124,16 @@ class Store:
     def __repr__(self) -> str:
         return f"<Store {self.url.render_as_string(hide_password=True)}>"
 
-    def _write(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> None:
+    def _write(
+        self, what: str, statement: sa.Executable, params: dict[str, Any] | None = None
+    ) -> None:
         # one short transaction per event: a crash loses at most the calls in flight. Rows go
         # in as parameters of a plain insert(), whose compiled form SQLAlchemy caches.
-        with self.engine.begin() as conn:
-            conn.execute(statement, params)
+        def write() -> None:
+            with self.engine.begin() as conn:
+                conn.execute(statement, params)
+
+        retrying(self.writes, what, repr(self), write)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -135,6 +150,7 @@ class Store:
         source: str,
     ) -> None:
         self._write(
+            f"run {run_id}",
             self.runs.insert().values(
                 id=run_id,
                 name=name,
@@ -146,20 +162,33 @@ class Store:
                 config=scrub(config),
                 playground_version=version,
                 created_at=utcnow(),
-            )
+            ),
         )
 
     def finish_run(self, run_id: str, status: str) -> None:
-        self._write(
-            self.runs.update()
-            .where(self.runs.c.id == run_id)
-            .values(status=status, finished_at=utcnow())
-        )
+        """Record how a run ended. A run stopping as ``failed`` because the store cannot be
+        written may not get even this far: it then stays ``running``, which resumes too."""
+        try:
+            self._write(
+                f"run {run_id} {status}",
+                self.runs.update()
+                .where(self.runs.c.id == run_id)
+                .values(status=status, finished_at=utcnow()),
+            )
+        except StoreUnavailable as error:
+            if status != "failed":
+                raise
+            log.error("run %s stays 'running' (resumable): %s", run_id, error)
 
     def reopen_run(self, run_id: str) -> set[tuple[str, str]]:
         """Prepare a run to be resumed: mark transcripts that never reached a verdict
         ``abandoned`` (their turns stay; they produce no record) and return the plan keys
         (`records.plan_key`) of those that did, which are not to be run again."""
+        return retrying(
+            self.writes, f"reopen run {run_id}", repr(self), lambda: self._reopen(run_id)
+        )
+
+    def _reopen(self, run_id: str) -> set[tuple[str, str]]:
         tr, v = self.transcripts, self.verdicts
         has_verdict = sa.exists().where(v.c.transcript_id == tr.c.id)
         with self.engine.begin() as conn:
@@ -179,10 +208,12 @@ class Store:
         return {plan_key(row.item_id, row.assignment) for row in finished}
 
     def record(self, event: Event) -> None:
-        """Persist what an event says, if anything; this is the store's `Sink`."""
+        """Persist what an event says, if anything; this is the store's `Sink`. A write the
+        database refuses for longer than `writes` allows raises `StoreUnavailable`."""
         match event:
             case TranscriptStarted():
                 self._write(
+                    f"transcript {event.transcript_id}",
                     self.transcripts.insert(),
                     dict(
                         id=event.transcript_id,
@@ -200,9 +231,10 @@ class Store:
                 row.update(
                     transcript_id=event.transcript_id, idx=turn.index, created_at=turn.created_at
                 )
-                self._write(self.turns.insert(), row)
+                self._write(f"turn {turn.index} of {event.transcript_id}", self.turns.insert(), row)
             case VerdictReached(verdict=verdict):
                 self._write(
+                    f"verdict {event.verdict_id}",
                     self.verdicts.insert(),
                     dict(
                         id=event.verdict_id,
@@ -223,9 +255,10 @@ class Store:
                 )
             case TranscriptFinished():
                 self._write(
+                    f"end of transcript {event.transcript_id}",
                     self.transcripts.update()
                     .where(self.transcripts.c.id == event.transcript_id)
-                    .values(status=event.status, error=event.error, finished_at=utcnow())
+                    .values(status=event.status, error=event.error, finished_at=utcnow()),
                 )
             case _:
                 pass

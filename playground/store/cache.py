@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from ..providers import Completion, GenerateConfig, Message, Model, Usage
 from ..records import utcnow
+from .writes import describe, log
 
 if TYPE_CHECKING:
     from . import Store
@@ -106,8 +107,14 @@ class ResponseCache:
         return key, completion
 
     def get(self, key: str) -> Completion | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(self._select, {"key": key}).first()
+        """The cached completion; None on a miss, and when the store cannot be read (the call
+        is then made: the cache is an economy, never a reason to fail)."""
+        try:
+            with self.store.engine.connect() as conn:
+                row = conn.execute(self._select, {"key": key}).first()
+        except sa.exc.DBAPIError as error:
+            log.warning("response cache not read (the call is made): %s", describe(error))
+            return None
         if row is None:
             return None
         data = row.response
@@ -147,3 +154,7 @@ class ResponseCache:
                 )
         except sa.exc.IntegrityError:
             pass  # the same call finished twice at once: the first answer is kept
+        except sa.exc.DBAPIError as error:
+            # best effort: a locked or failing store must not turn a paid, good completion
+            # into an error; the turn itself is written (and retried) by the store's sink
+            log.warning("response not cached (the turn is kept): %s", describe(error))

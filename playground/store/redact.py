@@ -133,3 +133,14 @@ def _text(value: str, known: list[str], in_init: bool) -> str:
             return REDACTED
         value = _KEY_SHAPE.sub(REDACTED, value)
     return value
+
+
+def drop_redacted(tree: Any) -> Any:
+    """A stored tree without its ``[redacted]`` values, to build models from again (a resumed
+    run): a key that was not stored must come from the environment (``api_key_env``, the
+    integration's own variable), never from the marker."""
+    if isinstance(tree, dict):
+        return {k: drop_redacted(v) for k, v in tree.items() if v != REDACTED}
+    if isinstance(tree, list):
+        return [drop_redacted(v) for v in tree if v != REDACTED]
+    return tree
