@@ -5,6 +5,8 @@ library (`playground.protocols.amplification`)."""
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import streamlit as st
 
 from pages.amplification_live import run_live
@@ -61,7 +63,9 @@ cache = budgets.checkbox("Reuse identical earlier calls", key="amp.cache")
 
 st.subheader("Seats")
 st.caption("The resample check uses the recombiner's seat.")
-roles, problems, server_keys = {}, [], {}
+roles: dict[str, dict[str, Any]] = {}
+problems: list[str] = []
+server_keys: dict[str, str] = {}
 for role, column in zip(ROLES, st.columns(len(ROLES)), strict=True):
     with column.container(border=True):
         roles[role], problem, keys = seat_settings(
@@ -124,13 +128,14 @@ if view is not None:
     )
     new_answer = st.text_area("New answer (recorded as a human turn)", key="amp.new_answer")
     edit, rerun = st.columns(2)
-    action = None
+    action: tuple[Literal["edit", "rerun"], str | None] | None = None
     if edit.button("Apply edit", icon=":material/edit:", key="amp.edit", disabled=node_id == "1"):
         action = ("edit", new_answer)
     if rerun.button("Re-run this subtree", icon=":material/refresh:", key="amp.rerun"):
         action = ("rerun", None)
     if action is not None:
         kind, text = action
+        steered_id = view.id
         try:
             if kind == "edit" and not (text or "").strip():
                 raise ExperimentError("write the new answer first")
@@ -138,7 +143,7 @@ if view is not None:
                 "Recomputing the ancestors…",
                 lambda sink: fork_tree(
                     store,
-                    view.id,
+                    steered_id,
                     node_id,
                     kind,
                     answer=text,

@@ -8,6 +8,7 @@ import io
 import json
 from dataclasses import asdict
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import sqlalchemy as sa
@@ -119,7 +120,7 @@ def render_table(section: Section, name: str, table: pd.DataFrame) -> None:
         return
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(
-        "CSV", data=lambda t=table: t.to_csv(index=False), file_name=f"{section.key}.{name}.csv",
+        "CSV", data=partial(table.to_csv, index=False), file_name=f"{section.key}.{name}.csv",
         mime="text/csv", key=f"an.csv.{section.key}.{name}", on_click="ignore",
         icon=":material/download:",
     )  # fmt: skip
@@ -134,7 +135,7 @@ def render_section(section: Section) -> None:
     for name, fig in figures(section):
         st.plotly_chart(fig, key=f"an.fig.{section.key}.{name}", width="stretch")
         st.download_button(
-            "Figure (HTML)", data=lambda f=fig: figure_html(f),
+            "Figure (HTML)", data=partial(figure_html, fig),
             file_name=f"{section.key}.{name}.html", mime="text/html",
             key=f"an.html.{section.key}.{name}", on_click="ignore", icon=":material/download:",
         )  # fmt: skip
@@ -172,7 +173,7 @@ def exports(store: Store, selection: Frames, filters: Filters) -> None:
          ("Verdicts Parquet", 0, "parquet"), ("Turns Parquet", 1, "parquet")], start=1
     ):  # fmt: skip
         name = ("verdicts" if which == 0 else "verdicts.turns") + f".{fmt}"
-        cols[i].download_button(label, lambda w=which, f=fmt: flat(w, f), name,
+        cols[i].download_button(label, partial(flat, which, fmt), name,
                                 key=f"an.x.{name}", on_click="ignore")  # fmt: skip
     st.markdown("**One debate as Markdown**")
     run_id = st.selectbox("Run", runs, key="an.md.run")

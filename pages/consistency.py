@@ -136,7 +136,7 @@ families = st.multiselect(
     "Check families",
     list(FAMILIES),
     default=list(FAMILIES)[:5],
-    format_func=FAMILIES.get,
+    format_func=FAMILIES.__getitem__,
     key="cons.families",
 )
 ref = source_settings()
@@ -154,7 +154,7 @@ with left.container(border=True):
         "subject", key_prefix="cons.", defaults=(0.0, 24), human=False
     )
     framing = st.selectbox(
-        "Ask it as", list(FRAMINGS), format_func=FRAMINGS.get, key="cons.framing"
+        "Ask it as", list(FRAMINGS), format_func=FRAMINGS.__getitem__, key="cons.framing"
     )
 with right.container(border=True):
     write_variants = st.checkbox(

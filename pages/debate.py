@@ -205,8 +205,9 @@ with pick.container(border=True):
         question_for_judge(item)
     else:
         render_item(item)
-        with st.expander("Correct answer (hidden until the verdict)"):
-            st.markdown(f"{item.correct + 1}. {md(item.answers[item.correct])}")
+        if item.correct is not None:
+            with st.expander("Correct answer (hidden until the verdict)"):
+                st.markdown(f"{item.correct + 1}. {md(item.answers[item.correct])}")
 
 st.subheader("Seats")
 roles: dict[str, dict[str, Any]] = {}

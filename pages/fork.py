@@ -58,7 +58,7 @@ if mode == "Fork at a turn":
     at_turn = st.selectbox(
         "Keep turns up to and including",
         list(labels),
-        format_func=labels.get,
+        format_func=labels.__getitem__,
         key=f"fork.at.{view.id}",
     )
 changes_text = st.text_area("Changes (TOML)", value=EXAMPLE, height=150, key="fork.changes")

@@ -31,7 +31,7 @@ def key_fields(secrets: dict[str, Any]) -> dict[str, str]:
         typed[prefix] = st.sidebar.text_input(f"{provider.label} API key", type="password")
         if typed[prefix].strip():
             where = "Using the key entered here."
-        elif secrets.get(prefix) or secrets.get(env):
+        elif secrets.get(prefix) or (env is not None and secrets.get(env)):
             where = "Found in `.streamlit/secrets.toml`."
         elif provider.env_key():
             where = f"Found in the environment (`{env}`)."

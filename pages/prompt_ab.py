@@ -185,7 +185,7 @@ def _experiment(
 def _run(plan: Any, store: Store, credentials: Credentials) -> None:
     """Run both arms here, on the page's thread, with a progress bar fed by the run's events."""
     bar = st.progress(0.0, text="Starting arm A…")
-    state = {"total": 0, "done": 0, "arm": "A"}
+    state: dict[str, Any] = {"total": 0, "done": 0, "arm": "A"}
 
     def sink(event: Event) -> None:
         if isinstance(event, RunStarted):
