@@ -18,18 +18,24 @@ setup: $(STAMP)
 # Debian packages the tests use: chromium for the browser tests (never `playwright install`),
 # postgresql for the store's PostgreSQL tests (they start their own throwaway server; the
 # default cluster Debian may create and start is never used, and may fail to start harmlessly),
-# bubblewrap (bwrap) for the approval lab's sandbox, which runs model-written code isolated.
+# bubblewrap (bwrap) for the approval lab's sandbox, which runs model-written code isolated, with
+# libseccomp2 for its seccomp filter, Debian's python3 as the interpreter inside it when ours is
+# not readable by the sandbox's throwaway uid (e.g. a pyenv build under /root), and setpriv
+# (util-linux) for the tests that attack the sandbox as an unprivileged user.
 system-deps:
 	@pkgs=""; \
 	[ -x /usr/bin/chromium ] || pkgs="$$pkgs chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs="$$pkgs postgresql"; \
 	command -v bwrap >/dev/null 2>&1 || pkgs="$$pkgs bubblewrap"; \
+	ldconfig -p | grep -q 'libseccomp\.so\.2 ' || pkgs="$$pkgs libseccomp2"; \
+	[ -x /usr/bin/python3 ] || pkgs="$$pkgs python3"; \
+	command -v setpriv >/dev/null 2>&1 || pkgs="$$pkgs util-linux"; \
 	if [ -n "$$pkgs" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && \
 		{ $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$pkgs || \
 		  { [ -x /usr/bin/chromium ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
-		    command -v bwrap >/dev/null 2>&1 && \
+		    command -v bwrap >/dev/null 2>&1 && [ -x /usr/bin/python3 ] && \
 		    echo "system-deps: apt-get failed after installing the binaries (e.g. Debian's default PostgreSQL cluster did not start); the tests do not need it"; }; }; \
 	fi
 

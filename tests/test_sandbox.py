@@ -212,11 +212,10 @@ def test_interleaved_tracebacks_still_name_the_limit():
     middle of one (seen on CI with a fork bomb). The last closing line decides."""
     block = 'Traceback (most recent call last):\n  File "/tmp/main.py", line 3, in <module>\n'
     stderr = block + "BlockingIOError: [Errno 11] Resource temporarily unavailable\n" + block
-    reason = sandbox._reason(1, stderr, False, 5, 5, 256, 1, 4, 16)
+    limits = sandbox.Limits(file_mb=1, tmp_mb=4, max_processes=16)
+    reason = sandbox._reason(1, stderr, False, limits)
     assert reason == "process limit of 16 reached"
-    assert (
-        sandbox._reason(1, block + "ValueError: boom\n" + block, False, 5, 5, 256, 1, 4, 16) is None
-    )
+    assert sandbox._reason(1, block + "ValueError: boom\n" + block, False, limits) is None
 
 
 def test_file_size_and_temp_dir_size_limits():

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import json
 import random
 import re
 import tomllib
@@ -29,7 +28,7 @@ from importlib import resources
 from typing import Any, ClassVar
 
 from ...records import Item
-from ..sandbox import run_python
+from ..sandbox import Limits, run_runner
 from .base import Environment, Episode, Outcome, StepResult, StepSpec
 
 GOOD_MUTATION_SCORE = 0.5
@@ -137,15 +136,15 @@ def run_checks(
     rows = []
     for solution in solutions:
         cases = {"solution": solution, "tests": tests, "function": function, "check_s": check_s}
-        result = run_python(
-            runner,
-            files={"cases.json": json.dumps(cases)},
-            timeout_s=len(tests) * check_s + 5,
-        )
-        try:
-            row = json.loads(result.stdout.strip().splitlines()[-1])["results"]
-            rows.append([Check(status=s, message=m) for s, m in row])
-        except (ValueError, IndexError, KeyError, TypeError):
+        result = run_runner(runner, cases, Limits(timeout_s=len(tests) * check_s + 5))
+        row = result.value
+        if (
+            isinstance(row, list)
+            and len(row) == len(tests)
+            and all(isinstance(c, list) and len(c) == 2 for c in row)
+        ):
+            rows.append([Check(status=str(s), message=str(m)) for s, m in row])
+        else:
             lines = result.stderr.strip().splitlines()
             why = result.reason or (lines[-1] if lines else f"exit status {result.returncode}")
             rows.append([Check(status="error", message=f"runner: {why}") for _ in tests])

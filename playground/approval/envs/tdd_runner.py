@@ -1,8 +1,10 @@
 """The test runner the TDD environment sends into the sandbox (standard library only).
 
-It reads ``cases.json`` ({"solution": str, "tests": [...], "check_s": float, "function":
-str | null}), deletes it, runs the solution against every test, each pair in a forked process
-of its own with a time limit, and prints one JSON line: {"results": [[status, message], ...]}.
+It runs as process 1 of the sandbox (`playground.approval.sandbox.run_runner`): its
+``main(cases)`` gets {"solution": str, "tests": [...], "check_s": float, "function": str |
+null}, runs the solution against every test, each pair in a forked process of its own with a
+time limit, and returns [[status, message], ...], which reaches the host over the sandbox's
+result channel: nothing the checked code prints or writes can pass for it.
 Status is ``pass``, ``fail`` (an AssertionError), ``error`` (any other exception, in the
 solution or the test), ``timeout``, or ``crash`` (the process ended without reporting, e.g. it
 called ``os._exit``). One sandbox holds one solution, so nothing a test leaves behind (a file,
@@ -19,8 +21,9 @@ Two ways to run a pair:
   result (and the arguments as the call left them, so in-place changes show) as ``repr``
   text, which is read with `ast.literal_eval`: plain data or an error. So
   the agent's code cannot see the hidden tests or their expected values, cannot hand back an
-  object that equals everything, and cannot write a verdict: this process is not dumpable,
-  so the code cannot open its pipes or memory through ``/proc``.
+  object that equals everything, and cannot write a verdict: the sandbox made this process
+  not dumpable (its forked checkers inherit that), so the code cannot open their pipes or
+  memory through ``/proc``, and as the sandbox's init it cannot be killed from inside.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
-import ctypes
 import json
 import os
 import select
@@ -42,7 +44,6 @@ import types
 sys.path[:] = [p for p in sys.path if p not in ("", "/tmp", os.getcwd())]
 
 _MESSAGE_CHARS = 300
-_PR_SET_DUMPABLE = 4
 
 # The agent's function, served in a fresh interpreter: one JSON line in per call, one out.
 _WORKER = r"""
@@ -220,6 +221,9 @@ def run_pair(solution: str, test: str, function: str | None, check_s: float) -> 
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
+        # Nothing but the verdict pipe: fd 3 is the sandbox's result channel.
+        os.closerange(3, write_fd)
+        os.closerange(write_fd + 1, 1 << 16)
         os.setpgid(0, 0)
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
@@ -251,25 +255,25 @@ def run_pair(solution: str, test: str, function: str | None, check_s: float) -> 
     with contextlib.suppress(OSError):  # also whatever the checked code spawned
         os.killpg(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
+    _reap()
     return verdict or ["crash", "the process ended without reporting a result"]
 
 
-def main() -> None:
-    with open("cases.json", encoding="utf-8") as f:
-        cases = json.load(f)
-    os.remove("cases.json")  # checked code should not simply read the tests
+def _reap() -> None:
+    """Collect the orphans the checked code left (they are ours, as process 1): zombies would
+    count against the sandbox's process limit."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def main(cases: dict) -> list[list[str]]:
+    """Every test against the solution, in order: [[status, message], ...]."""
     function = cases["function"]
-    if function is not None:
-        # Not dumpable: processes of the same user cannot open our /proc files (our stdout,
-        # our pipes, our memory). The forked checkers inherit it; exec'd workers do not.
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
-    results = [
+    return [
         run_pair(cases["solution"], test, function, cases["check_s"]) for test in cases["tests"]
     ]
-    sys.stdout.write(json.dumps({"results": results}) + "\n")
-
-
-if __name__ == "__main__":
-    main()
