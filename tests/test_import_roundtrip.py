@@ -13,7 +13,7 @@ from playground.cli import cli
 from playground.export import ImportFileError, export_jsonl, read_jsonl
 from playground.providers import ProviderError
 from playground.store import Store
-from playground.store.importer import ImportConflict, import_records
+from playground.store.importer import BadRecord, ImportConflict, import_records
 from playground.store.tags import set_run_tags
 
 
@@ -130,3 +130,51 @@ def test_round_trip_through_postgresql_and_the_same_frames(logged, tmp_path, fre
     assert x.index.equals(y.index)
     np.testing.assert_allclose(x.to_numpy(), y.to_numpy())  # sums may add in another order
     pg.engine.dispose()
+
+
+def _line(**changes) -> str:
+    data = json.loads(record("r", "q", choice=0).model_dump_json())
+    for dotted, value in changes.items():
+        target = data
+        *path, last = dotted.split("__")
+        for key in path:
+            target = target[key]
+        target[last] = value
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (b'{"run_id": "caf\xe9"}', r"line 2: not UTF-8 \(byte 0xe9 at column 16\)"),
+        (_line(verdict__choice=5).encode(), r"line 2: verdict.choice: 5 is not an index into "
+         r"the 2 answers \(0 to 1\)"),
+        (_line(correct=-1).encode(), r"line 2: correct: -1 is not an index into the 2 answers"),
+        (_line(assignment__display_order=[0, 7]).encode(), r"line 2: assignment.display_order: 7"),
+        (_line(verdict__choice="first").encode(), r"line 2: verdict.choice: Input should be a "
+         r"valid integer"),
+        (b"[1, 2]", r"line 2: line: Input should be an object"),
+    ],
+)  # fmt: skip
+def test_a_malformed_import_is_one_line_and_imports_nothing(store, tmp_path, bad, message):
+    import_records(store, [record("before", "q0", choice=0)])  # already in the store
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(record("new", "q1", choice=0).model_dump_json().encode() + b"\n" + bad + b"\n")
+    with pytest.raises(ImportFileError, match=message):
+        list(read_jsonl(path))
+    result = CliRunner().invoke(cli, ["--db", str(store.url.database), "import", str(path)])
+    assert result.exit_code == 2
+    [error] = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert error.endswith("(nothing was imported)") and "Traceback" not in result.output
+    assert [r.id for r in store.list_runs()] == ["before"]  # kept; the good line not half-done
+
+
+def test_records_with_bad_indices_are_refused_by_the_library_too(store):
+    good = record("r1", "q1", choice=0)
+    with pytest.raises(BadRecord, match=r"verdict\.choice: 3 is not an index.*nothing was"):
+        bad = record("r2", "q2", choice=0)
+        bad.verdict.choice = 3
+        import_records(store, [good, bad])
+    with pytest.raises(BadRecord, match="appears twice"):
+        import_records(store, [good, good])
+    assert store.list_runs() == []

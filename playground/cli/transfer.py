@@ -9,7 +9,7 @@ import click
 
 from ..export import ImportFileError, read_jsonl
 from ..records import Record
-from ..store.importer import ImportConflict, import_records
+from ..store.importer import BadRecord, ImportConflict, import_records
 
 
 def is_inspect_log(path: str | Path) -> bool:
@@ -49,7 +49,9 @@ def import_(obj, files: tuple[str, ...]) -> None:
     try:
         records = [record for path in files for record in read_any(path)]
         summary = import_records(store, records)
-    except (ImportFileError, ImportConflict) as exc:
+    except ImportFileError as exc:  # read before anything is written: the import is atomic
+        raise click.UsageError(f"{exc} (nothing was imported)") from None
+    except (BadRecord, ImportConflict) as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(summary.line())
     for run_id in summary.runs:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from ..records import Record
 from ..store import Store
+from ..store.importer import record_problem
 
 
 def write_jsonl(
@@ -48,17 +49,30 @@ class ImportFileError(ValueError):
 
 
 def read_jsonl(path: str | Path) -> Iterator[Record]:
-    """Records from a JSONL export, refusing a bad line with one message naming it."""
+    """Records from a JSONL export, refusing a bad line with one message naming the file, the
+    line and the field: not UTF-8, not JSON, a missing or mistyped field, or an index
+    (``correct``, ``verdict.choice``, the display order) outside the line's answers."""
     path = Path(path)
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            where = f"{path.name} line {number}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportFileError(
+                    f"{where}: not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+                ) from None
+            if number == 1:
+                line = line.removeprefix("\ufeff")
             if not line.strip():
                 continue
             try:
-                yield Record.model_validate_json(line)
+                record = Record.model_validate_json(line)
             except ValidationError as exc:
                 first = exc.errors()[0]
-                where = ".".join(str(p) for p in first.get("loc", ())) or "line"
-                raise ImportFileError(
-                    f"{path.name} line {number}: {where}: {first.get('msg', exc)}"
-                ) from None
+                field = ".".join(str(p) for p in first.get("loc", ())) or "line"
+                raise ImportFileError(f"{where}: {field}: {first.get('msg', exc)}") from None
+            problem = record_problem(record)
+            if problem:
+                raise ImportFileError(f"{where}: {problem}")
+            yield record

@@ -27,6 +27,28 @@ class ImportConflict(ValueError):
     """The store already holds a run (or transcript, verdict) being imported."""
 
 
+class BadRecord(ValueError):
+    """A record that parses but cannot be stored as it says (an index outside its answers,
+    an id given twice); the message is one line naming the field."""
+
+
+def record_problem(record: Record) -> str | None:
+    """What is wrong with a record's indices, as ``field: problem``; None when nothing is.
+    ``correct``, the verdict's ``choice`` and the display order index into ``answers``."""
+    n = len(record.answers)
+    if n < 2:
+        return f"answers: {n} given, at least 2 needed"
+    if record.correct is not None and not 0 <= record.correct < n:
+        return f"correct: {record.correct} is not an index into the {n} answers (0 to {n - 1})"
+    choice = record.verdict.choice
+    if choice is not None and not 0 <= choice < n:
+        return f"verdict.choice: {choice} is not an index into the {n} answers (0 to {n - 1})"
+    bad = [i for i in record.assignment.display_order if not 0 <= i < n]
+    if bad:
+        return f"assignment.display_order: {bad[0]} is not an index into the {n} answers"
+    return None
+
+
 @dataclass
 class ImportSummary:
     runs: list[str] = field(default_factory=list)
@@ -155,8 +177,19 @@ def _existing(conn: sa.Connection, column: sa.Column, ids: list[Any]) -> list[An
 
 def import_records(store: Store, records: Iterable[Record]) -> ImportSummary:
     """Write the records' runs, transcripts, turns and verdicts into ``store`` in one
-    transaction. Refuses (`ImportConflict`, nothing written) if any of the runs, transcripts
-    or verdicts is already there."""
+    transaction: an import is atomic, all of it or none. Refuses (`ImportConflict`, nothing
+    written) if any of the runs, transcripts or verdicts is already there, and (`BadRecord`,
+    nothing written) a record whose indices fall outside its answers or whose verdict id
+    repeats; what the store held before is never touched."""
+    records = list(records)
+    seen: set[str] = set()
+    for record in records:
+        problem = record_problem(record)
+        if problem is None and record.verdict_id in seen:
+            problem = f"verdict_id: {record.verdict_id!r} appears twice in the import"
+        if problem is not None:
+            raise BadRecord(f"verdict {record.verdict_id!r}: {problem}; nothing was imported")
+        seen.add(record.verdict_id)
     tables = rows_of(records)
     with store.engine.begin() as conn:
         for name, key in (("runs", "id"), ("transcripts", "id"), ("verdicts", "id")):
