@@ -52,7 +52,11 @@ def test_runs_export_as_logs_that_inspect_reads_back(store, tiny_dataset, tmp_pa
     paths = sorted(out.glob("*.eval"))
     assert len(paths) == 2  # one per judge: the seat that gave the verdicts differs
     assert sorted(str(p) for p in paths) == sorted(result.stdout.split())
-    assert len(list_eval_logs(str(out))) == 2  # what `inspect view` lists
+    # what `inspect view` lists, task and id parsed from the file names as Inspect names them
+    listed = list_eval_logs(str(out))
+    headers = [read_eval_log(str(p), header_only=True).eval for p in paths]
+    assert sorted(i.task_id for i in listed) == sorted(h.task_id for h in headers)
+    assert {i.task for i in listed} == {"playground-debate"}
 
     by_verdict = {r.verdict_id: r for r in records}
     seen = set()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -55,7 +56,6 @@ from inspect_ai.scorer import CORRECT, INCORRECT, NOANSWER, Score
 from .. import __version__
 from ..records import Record, RoleProvenance, Turn
 from ..store import Store
-from .markdown import safe_name
 
 SCORER = "verdict"
 
@@ -82,9 +82,10 @@ def export_inspect(
         ]
         for key, group in group_records(records).items():
             log = eval_log(group, key)
-            # Inspect's own naming: <created>_<task>_<eval id>.eval
+            # Inspect's own naming, which `inspect view` parses: <created>_<task>_<id>.eval
             stamp = log.eval.created[:19].replace(":", "-")
-            path = out / f"{stamp}_{safe_name(log.eval.task)}_{safe_name(log.eval.eval_id)}.eval"
+            task = re.sub(r"[^A-Za-z0-9]+", "-", log.eval.task)
+            path = out / f"{stamp}_{task}_{log.eval.eval_id}.eval"
             write_eval_log(log, str(path))
             written.append(path)
     return written
@@ -131,6 +132,7 @@ def eval_log(records: list[Record], key: str) -> EvalLog:
         if name != first.verdict.role
     }
     created = (origin.run.created_at if origin else first.provenance.created_at).isoformat()
+    eval_id = re.sub(r"[^A-Za-z0-9]", "", f"{first.run_id}{key}")  # Inspect ids are plain
     samples = _samples(records)
     ok = [r for r in records if r.is_correct is not None]
     metrics = {
@@ -157,11 +159,11 @@ def eval_log(records: list[Record], key: str) -> EvalLog:
         version=2,
         status="success" if not origin or origin.run.status == "done" else "cancelled",
         eval=EvalSpec(
-            eval_id=f"{first.run_id}-{key}",
+            eval_id=eval_id,
             run_id=first.run_id,
             created=created,
             task=f"playground/{first.protocol}",
-            task_id=f"{first.run_id}-{key}",
+            task_id=eval_id,
             task_version=0,
             task_args=options,
             solver=f"playground/{first.protocol}",
