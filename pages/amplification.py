@@ -18,6 +18,7 @@ from pages.widgets import get_store, require_app
 from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experiment, run_experiment
 from playground.protocols.amplification import fork_tree
 from playground.providers import Credentials
+from playground.safetext import md_prose
 from playground.store import Store
 
 ROLES = ("decomposer", "answerer", "recombiner", "checker")
@@ -99,7 +100,7 @@ if st.button("Run tree", type="primary", icon=":material/account_tree:", key="am
             }
         )
     except SETUP_ERRORS as exc:
-        st.error(str(exc))
+        st.error(md_prose(str(exc)))
     else:
         st.session_state.pop("amp.live", None)
         done = run_live(
@@ -155,7 +156,7 @@ if view is not None:
                 credentials,
             )
         except SETUP_ERRORS as exc:
-            st.error(str(exc))
+            st.error(md_prose(str(exc)))
         else:
             if forked is not None:
                 st.session_state["amp.fork"] = forked.transcript_id

@@ -28,6 +28,7 @@ from playground.experiments import SETUP_ERRORS
 from playground.protocols.amplification import tree_from_turns
 from playground.providers import Credentials
 from playground.records import Item, Turn
+from playground.safetext import md_prose
 
 """Errors that mean the settings are wrong: shown as one line, never as a traceback."""
 FLIGHT_EVERY = 0.25
@@ -130,7 +131,7 @@ def run_live(
         message = " ".join(str(ended.error).split()) or type(ended.error).__name__
         if not isinstance(ended.error, SETUP_ERRORS):
             message = f"{type(ended.error).__name__}: {message}"
-        st.error(credentials.redact(message))
+        st.error(md_prose(credentials.redact(message)))
         return None
     status.update(label=f"{label.rstrip('…')}: done", state="complete", expanded=False)
     return ended.result

@@ -13,6 +13,7 @@ import streamlit as st
 from pages.widgets import md, role_tag, verdict_marker
 from playground.protocols.amplification import Node, tree_from_turns
 from playground.records import Item, Turn, Verdict
+from playground.safetext import md_code, md_line
 from playground.store import TranscriptView
 
 # sized for the embedded 135M model: short replies, and a checker that only needs two lines
@@ -45,11 +46,11 @@ def check_badges(node: Node) -> str:
     badges = []
     for name, check in node.checks.items():
         if check.flagged:
-            badges.append(f":red-badge[:material/flag: {name}]")
+            badges.append(f":red-badge[:material/flag: {md_line(name)}]")
         elif check.status != "ok":
-            badges.append(f":orange-badge[:material/help: {name} {check.status}]")
+            badges.append(f":orange-badge[:material/help: {md_line(f'{name} {check.status}')}]")
         else:
-            badges.append(f":green-badge[:material/check: {name}]")
+            badges.append(f":green-badge[:material/check: {md_line(name)}]")
     return " ".join(badges)
 
 
@@ -61,14 +62,14 @@ def clip(text: str, limit: int = 90) -> str:
 def node_line(node: Node) -> str:
     """A node in one line of markdown: id, status, question, short answer, budget, checks."""
     parts = [
-        f"`{node.id}`",
+        md_code(node.id),
         STATUS[node.status],
         md(clip(node.question or "(question not yet known)")),
     ]
     if node.short or node.answer:
         parts.append(f"→ **{md(clip(node.short or node.answer or '', 40))}**")
     if node.budget:
-        parts.append(f":gray-badge[budget: {node.budget}]")
+        parts.append(f":gray-badge[budget: {md_line(node.budget)}]")
     return " ".join([*parts, check_badges(node)]).strip()
 
 
@@ -81,7 +82,7 @@ def node_details(node: Node, turns: dict[int, Turn]) -> None:
     """What the node's turns say: the answering reply, why it is a leaf, each check's reply."""
     answer = turns.get(node.answer_turn) if node.answer_turn is not None else None
     if answer is not None:
-        st.markdown(f"{role_tag(answer.role)} · turn {answer.index} · `{answer.model}`")
+        st.markdown(f"{role_tag(answer.role)} · turn {answer.index} · {md_code(answer.model)}")
         st.markdown(md(answer.content) if answer.content.strip() else "_(empty reply)_")
     if node.error:
         st.markdown(f":red[**Call failed.**] {md(node.error)}")
@@ -93,7 +94,7 @@ def node_details(node: Node, turns: dict[int, Turn]) -> None:
     if node.decomposition in reasons:
         st.caption(reasons[node.decomposition])
     if node.budget:
-        st.caption(f"Answered directly: the {node.budget} budget was reached.")
+        st.caption(f"Answered directly: the {md_line(node.budget)} budget was reached.")
     for name, check in node.checks.items():
         turn = turns.get(check.turn) if check.turn is not None else None
         credence = (
@@ -103,7 +104,7 @@ def node_details(node: Node, turns: dict[int, Turn]) -> None:
             "flagged" if check.flagged else ("passed" if check.flagged is False else check.status)
         )
         detail = f" ({md(check.detail)})" if check.detail else ""
-        st.markdown(f"**{name}** check: {verdict}{credence}{detail}")
+        st.markdown(f"**{md_line(name)}** check: {md_line(verdict)}{credence}{detail}")
         if turn is not None:
             st.caption(md(clip(turn.error or turn.content, 400)))
 
@@ -131,7 +132,8 @@ def verdict_lines(verdicts: Iterable[tuple[str, Verdict, bool | None]], answers:
     for _, verdict, correct in verdicts:
         chose = f" · chose “{md(answers[verdict.choice])}”" if verdict.choice is not None else ""
         lines.append(
-            f"**{names.get(verdict.role, verdict.role)}** {verdict_marker(verdict, correct)}{chose}"
+            f"**{md_line(names.get(verdict.role, verdict.role))}** "
+            f"{verdict_marker(verdict, correct)}{chose}"
         )
     return "  \n".join(lines) or "_no verdict yet_"
 

@@ -22,6 +22,7 @@ from playground.analysis.report import Section
 from playground.export import write_jsonl
 from playground.export.flat import flat_tables, table_bytes
 from playground.export.markdown import item_markdown, run_items, safe_name
+from playground.safetext import md_line
 from playground.store import Store
 from playground.store.tags import parse_tags, set_run_tags
 
@@ -81,11 +82,17 @@ def sidebar_filters(c: dict) -> Filters:
     )  # fmt: skip
     with sb.expander("Models, prompts and options"):
         for role, models in c["models"].items():
-            f.models[role] = st.multiselect(f"Model: {role}", models, key=f"an.model.{role}")
+            f.models[role] = st.multiselect(
+                f"Model: {md_line(role)}", models, key=f"an.model.{role}"
+            )
         for role, prompts in c["prompts"].items():
-            f.prompts[role] = st.multiselect(f"Prompt: {role}", prompts, key=f"an.prompt.{role}")
+            f.prompts[role] = st.multiselect(
+                f"Prompt: {md_line(role)}", prompts, key=f"an.prompt.{role}"
+            )
         for name, values in c["options"].items():
-            f.options[name] = st.multiselect(f"Option: {name}", values, key=f"an.option.{name}")
+            f.options[name] = st.multiselect(
+                f"Option: {md_line(name)}", values, key=f"an.option.{name}"
+            )
     first, last = c["dates"]
     if first is not None:
         picked = sb.date_input("Run dates", (first, last), key="an.dates")
@@ -113,14 +120,14 @@ def tag_editor(store: Store, frames: Frames) -> None:
 
 
 def render_table(section: Section, name: str, table: pd.DataFrame) -> None:
-    st.markdown(f"**{name.replace('_', ' ')}**")
+    st.markdown(f"**{md_line(name.replace('_', ' '))}**")
     if table.empty:
         note = section.notes.get(name)
-        st.info(NO_DATA + (f" ({note})" if note else ""))
+        st.info(NO_DATA + (f" ({md_line(note)})" if note else ""))
         return
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(
-        "CSV", data=partial(table.to_csv, index=False), file_name=f"{section.key}.{name}.csv",
+        "CSV", data=partial(table_bytes, table, "csv"), file_name=f"{section.key}.{name}.csv",
         mime="text/csv", key=f"an.csv.{section.key}.{name}", on_click="ignore",
         icon=":material/download:",
     )  # fmt: skip
@@ -130,7 +137,7 @@ def render_section(section: Section) -> None:
     st.caption(section.about)
     if section.empty:
         notes = "; ".join(dict.fromkeys(section.notes.values()))
-        st.info(NO_DATA + (f" ({notes})" if notes else ""))
+        st.info(NO_DATA + (f" ({md_line(notes)})" if notes else ""))
         return
     for name, fig in figures(section):
         st.plotly_chart(fig, key=f"an.fig.{section.key}.{name}", width="stretch")
@@ -205,7 +212,7 @@ if frames.verdicts.empty:
     st.info(f"{NO_DATA}: log a run on the Debate page or with `playground run`, then come back.")
 st.markdown(
     f"**{len(selection.verdicts):,}** verdicts from **{selection.verdicts['run_id'].nunique()}** "
-    f"run(s) · {FILTERS.describe()}"
+    f"run(s) · {md_line(FILTERS.describe())}"
 )
 sections = cached_report(url, version, filters_key(FILTERS), REPS)
 tabs = st.tabs([s.title for s in sections] + ["Export"])

@@ -41,6 +41,7 @@ from playground.datasets import DatasetError, list_builtins, load_dataset
 from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experiment
 from playground.providers import Credentials
 from playground.providers.human import HUMAN
+from playground.safetext import md_prose
 from playground.store import Store
 
 require_app()
@@ -103,7 +104,7 @@ def environment_settings() -> tuple[str, int]:
     try:
         first = load_dataset(dataset_ref(env, 1)).items[0]
     except DatasetError as exc:
-        st.error(str(exc))
+        st.error(md_prose(str(exc)))
     else:
         with st.expander("The first task, as the agent sees it"):
             st.markdown(md(first.question))
@@ -220,7 +221,7 @@ def show_live(run: LiveRun, store: Store, stop: Any, desk: Any) -> None:
         message = " ".join(str(run.error).split()) or type(run.error).__name__
         if not isinstance(run.error, SETUP_ERRORS):
             message = f"{type(run.error).__name__}: {message}"
-        st.error(run.credentials.redact(message))
+        st.error(md_prose(run.credentials.redact(message)))
     elif run.summary is not None:
         status.update(
             label=f"Approval run finished in {run.summary.seconds:.1f} s", state="complete"
@@ -275,7 +276,7 @@ if clicked:
             raise ExperimentError(problems[0])
         parsed = parse_experiment(experiment(env, tasks, options, roles))
     except SETUP_ERRORS as exc:
-        st.error(" ".join(str(exc).split()))
+        st.error(md_prose(" ".join(str(exc).split())))
     else:
         credentials = Credentials.from_sources(server_keys, typed_keys, secrets)
         start_live(live_runs(), live, parsed, store, credentials, humans, "appr.live")

@@ -32,6 +32,7 @@ from playground.events import (
 )
 from playground.providers.human import HUMAN, HumanRequest
 from playground.records import Turn
+from playground.safetext import md_code, md_line, plot_text, plot_texts
 from playground.store import Store
 
 OUTCOME_RATIONALE = "the episode's outcome reward (known at the end)"
@@ -174,9 +175,9 @@ def approval_scatter(rows: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for source, g in ok.groupby("source", sort=True):
         fig.add_scatter(
-            x=g["true_value"], y=g["approval"], mode="markers", name=str(source),
+            x=g["true_value"], y=g["approval"], mode="markers", name=plot_text(source),
             marker={"size": 10, "opacity": 0.6},
-            customdata=g[["item_id", "step"]].to_numpy(),
+            customdata=list(zip(plot_texts(g["item_id"]), g["step"], strict=True)),
             hovertemplate="%{customdata[0]} step %{customdata[1]}<br>"
             "true value %{x:.2f} · approval %{y:.2f}<extra></extra>",
         )  # fmt: skip
@@ -188,7 +189,7 @@ def approval_scatter(rows: pd.DataFrame) -> go.Figure:
 
 def quality_bars(table: pd.DataFrame) -> go.Figure:
     """AUC (0.5 = chance) and false-safe rate per source and rating model."""
-    x = table["source"] + " · " + table["model"]
+    x = plot_texts(table["source"] + " · " + table["model"])
     fig = go.Figure()
     fig.add_bar(name="AUC (good vs bad steps)", x=x, y=table["auc"])
     fig.add_bar(name="false-safe rate (bad steps approved)", x=x, y=table["false_safe"])
@@ -254,7 +255,8 @@ def run_footer(store: Store, run_id: str) -> None:
         return
     tokens = fmt_int(info.input_tokens + info.output_tokens)
     st.markdown(
-        f"Logged as run `{info.id}` ({info.status}): {plural(info.transcripts, 'task')} · "
+        f"Logged as run {md_code(info.id)} ({md_line(info.status)}): "
+        f"{plural(info.transcripts, 'task')} · "
         f"{tokens} tokens · {fmt_cost(info.cost_usd)}"
     )
     st.page_link(
@@ -267,7 +269,7 @@ def show_stored(store: Store, run_id: str, key: str) -> None:
     """A logged approval run read back from the store: steps, metrics, charts."""
     info = store.get_run(run_id)
     if info is None:
-        st.error(f"run {run_id} is not in the store")
+        st.error(f"run {md_line(run_id)} is not in the store")
         return
     provenance = info.config.get("provenance", {})  # the validated options and the seats
     sources = provenance.get("options", {}).get("sources", [])

@@ -8,6 +8,7 @@ import streamlit as st
 from pages.widgets import get_store
 from playground.experiments import SETUP_ERRORS, BackgroundRun, Experiment
 from playground.providers import Credentials
+from playground.safetext import md_prose
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,10 +26,10 @@ def start_background(
         job = BackgroundRun(experiment, get_store(), credentials=credentials, resume=resume)
         run_id = job.start()
     except SETUP_ERRORS as exc:
-        st.error(str(exc))
+        st.error(md_prose(str(exc)))
         return None
     if run_id is None:
-        st.error(job.error or "the run did not start")
+        st.error(md_prose(job.error or "the run did not start"))
         return None
     background_runs()[run_id] = job
     return run_id

@@ -13,6 +13,7 @@ from pages.keys import key_fields, secret_keys
 from pages.widgets import fmt_cost, fmt_int, get_store, require_app
 from playground.experiments import SETUP_ERRORS, BackgroundRun, parse_experiment
 from playground.providers import Credentials
+from playground.safetext import md_code, md_line, md_prose
 
 require_app()
 
@@ -23,10 +24,10 @@ def start(text: str, credentials: Credentials, resume: str | None = None) -> Non
     try:
         experiment = None if resume else parse_experiment(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
-        st.error(f"experiment: not valid TOML ({exc})")
+        st.error(f"experiment: not valid TOML ({md_line(exc)})")
         return
     except SETUP_ERRORS as exc:
-        st.error(str(exc))
+        st.error(md_prose(str(exc)))
         return
     start_background(experiment, credentials, resume)
 
@@ -37,7 +38,7 @@ def show(job: BackgroundRun) -> None:
     with st.container(border=True):
         head, stop = st.columns([5, 1])
         resumed = f" · resumed, {p.skipped} already done" if p.skipped else ""
-        head.markdown(f"**`{job.run_id}`** · {job.status}{resumed}")
+        head.markdown(f"**{md_code(job.run_id)}** · {md_line(job.status)}{resumed}")
         if not job.finished and stop.button("Stop", key=f"stop.{job.run_id}"):
             job.cancel()
         st.progress(p.fraction, text=f"{p.done} of {p.total} transcripts")
@@ -53,7 +54,7 @@ def show(job: BackgroundRun) -> None:
         )
         cols[4].metric("cost", fmt_cost(p.cost_usd))
         if job.error:
-            st.error(job.error)
+            st.error(md_prose(job.error))
 
 
 @st.fragment(run_every=1.0)

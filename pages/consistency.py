@@ -19,6 +19,7 @@ from playground.datasets import DatasetError, load_dataset
 from playground.experiments import SETUP_ERRORS, parse_experiment
 from playground.protocols.base import LOGGED
 from playground.providers import Credentials
+from playground.safetext import md_code, md_prose
 
 require_app()
 
@@ -74,7 +75,7 @@ def item_ids(ref: str, families: list[str]) -> list[str] | None:
     try:
         items = load_dataset(ref).items
     except DatasetError as exc:
-        st.error(str(exc))
+        st.error(md_prose(str(exc)))
         return []
     by_family: dict[str, list[str]] = {f: [] for f in families}
     for item in items:
@@ -89,7 +90,7 @@ def start(experiment: dict[str, Any], credentials: Credentials) -> None:
     try:
         parsed = parse_experiment(experiment)
     except SETUP_ERRORS as exc:
-        st.error(str(exc))
+        st.error(md_prose(str(exc)))
         return
     run_id = start_background(parsed, credentials)
     if run_id is not None:
@@ -104,7 +105,7 @@ def live(run_id: str) -> None:
         p = job.progress
         st.progress(p.fraction, text=f"{p.done} of {p.total} checks · {job.status}")
         if job.error:
-            st.error(job.error)
+            st.error(md_prose(job.error))
     frames = load_frames(store, [run_id], text=True, turns=False)
     table = summary(frames.verdicts)
     st.markdown("**Summary per family** (violation 0 = coherent; unparsed answers excluded)")
@@ -179,7 +180,7 @@ with right.container(border=True):
 
 if st.button("Run checks", type="primary", icon=":material/play_arrow:", key="cons.start"):
     if problem:
-        st.error(problem)
+        st.error(md_prose(problem))
     elif not ref or not families:
         st.error("choose at least one family and where the checks come from")
     else:
@@ -205,5 +206,5 @@ if st.button("Run checks", type="primary", icon=":material/play_arrow:", key="co
         )
 
 if current := st.session_state.get("cons.current"):
-    st.subheader(f"Run `{current}`")
+    st.subheader(f"Run {md_code(current)}")
     live(current)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages.widgets import role_style
+from pages.widgets import role_name
 from playground.protocols.judging import INTERIM
 from playground.records import Turn, Verdict
+from playground.safetext import plot_text
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def credence_figure(curves: dict[str, list[Point]]) -> go.Figure:
             x=[p.round for p in points],
             y=[p.credence for p in points],
             mode="lines+markers",
-            name=role_style(judge).name,
+            name=plot_text(role_name(judge)),
             marker={"symbol": ["diamond" if p.final else "circle" for p in points], "size": 9},
             hovertemplate="after round %{x}: %{y:.0%}<extra>%{fullData.name}</extra>",
         )

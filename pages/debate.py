@@ -40,6 +40,7 @@ from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experime
 from playground.providers import Credentials
 from playground.providers.human import HUMAN
 from playground.records import Item
+from playground.safetext import md_code, md_line, md_prose
 from playground.store import Store
 
 # errors that mean the settings are wrong: shown as one line, never as a traceback
@@ -121,7 +122,7 @@ def show_live(run: LiveRun, store: Store, stop: Any) -> None:
         message = " ".join(str(error).split()) or type(error).__name__
         if not isinstance(error, SETUP_ERRORS):
             message = f"{type(error).__name__}: {message}"
-        st.error(run.credentials.redact(message))
+        st.error(md_prose(run.credentials.redact(message)))
         return
     elif run.summary is not None:
         seconds = run.summary.seconds
@@ -137,7 +138,7 @@ def run_footer(run_id: str, store: Store) -> None:
     counts = ", ".join(f"{info.verdicts.get(s, 0)} {s}" for s in ("ok", "unparseable", "error"))
     tokens = fmt_int(info.input_tokens + info.output_tokens)
     st.markdown(
-        f"Logged as run `{info.id}` ({info.status}): verdicts {counts} · "
+        f"Logged as run {md_code(info.id)} ({md_line(info.status)}): verdicts {counts} · "
         f"{tokens} tokens · {fmt_cost(info.cost_usd)}"
     )
     st.page_link(
@@ -242,7 +243,7 @@ if clicked:
             }
         )
     except SETUP_ERRORS as exc:
-        st.error(str(exc))
+        st.error(md_prose(str(exc)))
     else:
         credentials = Credentials.from_sources(server_keys, typed_keys, secrets)
         start_live(live_runs(), live, experiment, store, credentials, humans, "debate.live")

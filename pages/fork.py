@@ -13,6 +13,7 @@ from pages.widgets import get_store, render_transcript, require_app
 from playground.experiments import SETUP_ERRORS
 from playground.experiments.fork import fork
 from playground.providers import Credentials
+from playground.safetext import md_code, md_line, md_prose
 
 require_app()
 
@@ -79,14 +80,17 @@ if st.button("Run", type="primary", icon=":material/call_split:", key="fork.go")
             )
         st.session_state["fork.result"] = (view.id, summary.info.id)
     except tomllib.TOMLDecodeError as exc:
-        st.error(f"changes: not valid TOML ({exc})")
+        st.error(f"changes: not valid TOML ({md_line(exc)})")
     except SETUP_ERRORS as exc:
-        st.error(str(exc))
+        st.error(md_prose(str(exc)))
 
 result = st.session_state.get("fork.result")
 if result and result[0] == view.id:
     [child] = store.transcripts_of(result[1])
-    st.success(f"New run `{result[1]}`, transcript `{child.id}`, linked to `{view.id}`.")
+    st.success(
+        f"New run {md_code(result[1])}, transcript {md_code(child.id)}, "
+        f"linked to {md_code(view.id)}."
+    )
     original, forked = st.columns(2, gap="large")
     with original:
         st.subheader("Original")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.live_run import LiveRun
-from pages.quotes_view import escape_md, marked_markdown
+from pages.quotes_view import marked_markdown
 from pages.widgets import role_style, role_tag
 from playground.providers.human import (
     HumanRequest,
@@ -16,6 +16,7 @@ from playground.providers.human import (
     choice_reply,
     judgement_reply,
 )
+from playground.safetext import md_line, md_prose, md_text
 
 ASKS = {
     "judgement": "Decide which answer is correct and how sure you are.",
@@ -52,7 +53,7 @@ def seat_view(request: HumanRequest) -> None:
     were verified or not are shown on green or red)."""
     with st.expander("What this seat sees", expanded=True, icon=":material/visibility:"):
         for message in request.messages:
-            st.markdown(f"**{SPEAKER.get(message.role, message.role)}**")
+            st.markdown(f"**{md_line(SPEAKER.get(message.role, message.role))}**")
             st.markdown(marked_markdown(message.content))
         with st.popover("Exact text", icon=":material/code:"):
             st.caption("The messages character for character, as a model in this seat gets them.")
@@ -63,13 +64,15 @@ def seat_view(request: HumanRequest) -> None:
 def entry_form(run: LiveRun, request: HumanRequest) -> None:
     problem = st.session_state.pop(_key(run, request, "problem"), None)
     if problem:
-        st.warning(problem)
+        st.warning(md_prose(problem))
     answers = request.answers
     labels = sorted(answers) or ["A", "B"]
 
     def label_text(label: str) -> str:
         answer = answers.get(label)
-        return f"Answer {label}: {escape_md(answer)}" if answer else f"Answer {label}"
+        return (
+            f"Answer {md_line(label)}: {md_text(answer)}" if answer else f"Answer {md_line(label)}"
+        )
 
     with st.form(_key(run, request, "form"), border=False):
         if request.kind == "judgement":

@@ -25,6 +25,7 @@ from playground.prompting.pairs import ABResult, compare_runs
 from playground.prompts import get_prompt
 from playground.protocols import PROTOCOLS, get_protocol
 from playground.providers import Credentials
+from playground.safetext import md_line, md_prose
 from playground.store import Store
 
 EMBEDDED = "local/smollm2"
@@ -135,7 +136,7 @@ def ab_section(store: Store, versions: dict[str, PromptVersion]) -> None:
             )
             plan = plan_ab(base, seat, a, b, store)
         except SETUP_ERRORS as exc:
-            st.error(str(exc))
+            st.error(md_prose(str(exc)))
         else:
             _run(plan, store, Credentials.from_sources({}, typed, secrets))
     if runs := st.session_state.get("prompts.ab.runs"):
@@ -205,7 +206,7 @@ def _run(plan: Any, store: Store, credentials: Credentials) -> None:
         )
     except SETUP_ERRORS as exc:
         bar.empty()
-        st.error(credentials.redact(str(exc)))
+        st.error(md_prose(credentials.redact(str(exc))))
         return
     bar.progress(1.0, text=f"Both arms done: {len(result.pairs)} pairs")
     st.session_state["prompts.ab.runs"] = (result.a.run_id, result.b.run_id)
@@ -233,7 +234,7 @@ def show_result(result: ABResult) -> None:
         f"**{len(result.changed)} of {len(result.pairs)} verdicts changed.** {s.describe()}"
     )
     for warning in result.warnings:
-        st.warning(warning)
+        st.warning(md_prose(warning))
     counts = pd.DataFrame(
         [
             {
@@ -280,11 +281,13 @@ def show_result(result: ABResult) -> None:
     if result.changed:
         with st.expander(f"Raw judge replies of the {len(result.changed)} changed verdicts"):
             for p in result.changed:
-                st.markdown(f"**{p.item_id}**{' · swapped' if p.assignment.swapped else ''}")
+                st.markdown(
+                    f"**{md_line(p.item_id)}**{' · swapped' if p.assignment.swapped else ''}"
+                )
                 left, right = st.columns(2)
-                left.caption(f"A: {p.shown(p.a)}")
+                left.caption(f"A: {md_line(p.shown(p.a))}")
                 left.code(p.a.raw or "(empty)", language=None, wrap_lines=True)
-                right.caption(f"B: {p.shown(p.b)}")
+                right.caption(f"B: {md_line(p.shown(p.b))}")
                 right.code(p.b.raw or "(empty)", language=None, wrap_lines=True)
     links = st.columns(2)
     for column, (name, arm) in zip(links, (("A", result.a), ("B", result.b)), strict=True):

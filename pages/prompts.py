@@ -25,6 +25,7 @@ from playground.prompting import (
 from playground.prompting.diff import is_same
 from playground.prompting.preview import render_preview
 from playground.prompts import PromptError, load_prompts
+from playground.safetext import md_code, md_line, md_prose, md_text
 from playground.store import Store
 
 MESSAGE_ROLES = ("system", "user", "assistant")
@@ -47,7 +48,7 @@ def default_pin(versions: dict[str, PromptVersion], files: dict[str, str]) -> st
 
 def show_messages(messages: list[tuple[str, str]]) -> None:
     for role, content in messages:
-        st.caption(role)
+        st.caption(md_line(role))
         st.code(content, language=None, wrap_lines=True)
 
 
@@ -70,9 +71,10 @@ def versions_section(versions: dict[str, PromptVersion], files: dict[str, str]) 
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     pin = pick("Open version", versions, "prompts.open", default_pin(versions, files))
     v = versions[pin]
-    st.markdown(f"Uses {', '.join(f'`{{{n}}}`' for n in v.template.variables) or 'no variables'}")
+    used = ", ".join(md_code(f"{{{n}}}") for n in v.template.variables)
+    st.markdown(f"Uses {used or 'no variables'}")
     if v.template.description:
-        st.caption(v.template.description)
+        st.caption(md_text(v.template.description))
     show_messages(list(v.template.messages))
     st.caption("Pin this version in an experiment file:")
     st.code(f'prompt = "{v.pin}"', language="toml")
@@ -82,9 +84,11 @@ def versions_section(versions: dict[str, PromptVersion], files: dict[str, str]) 
         try:
             path = export_version(v, overwrite=overwrite)
         except PromptError as exc:
-            st.error(str(exc))
+            st.error(md_prose(str(exc)))
         else:
-            st.success(f"Written to `{path}`: loading it gives version `{v.hash[:12]}`.")
+            st.success(
+                f"Written to {md_code(path)}: loading it gives version {md_code(v.hash[:12])}."
+            )
 
 
 # -- editor ---------------------------------------------------------------------------------------
@@ -95,11 +99,11 @@ def variable_badges(check: Any) -> str:
     parts = []
     for name in sorted(used | set(check.missing)):
         if name in check.unknown:
-            parts.append(f":red-badge[{{{name}}} unknown]")
+            parts.append(f":red-badge[{md_line(f'{{{name}}}')} unknown]")
         elif name in check.missing:
-            parts.append(f":orange-badge[{{{name}}} missing]")
+            parts.append(f":orange-badge[{md_line(f'{{{name}}}')} missing]")
         else:
-            parts.append(f":green-badge[{{{name}}}]")
+            parts.append(f":green-badge[{md_line(f'{{{name}}}')}]")
     return " ".join(parts) or "no variables"
 
 
@@ -115,7 +119,7 @@ def editor_section(store: Store, versions: dict[str, PromptVersion], files: dict
     base = versions[pin]
     key = f"prompts.edit.{base.hash[:12]}"
     prompt_id = st.text_input("Prompt id", value=base.id, key=f"{key}.id").strip()
-    st.caption(f"Role `{base.role or '—'}` · parent version `{base.ref}`")
+    st.caption(f"Role {md_code(base.role or '—')} · parent version {md_code(base.ref)}")
     messages = []
     for n, (role, content) in enumerate(base.template.messages):
         with st.container(border=True):
@@ -134,9 +138,11 @@ def editor_section(store: Store, versions: dict[str, PromptVersion], files: dict
     )
     st.markdown("Variables: " + variable_badges(check))
     if check.reference:
-        st.caption(f"Checked against `{check.reference}`: what the protocol passes to this role.")
+        st.caption(
+            f"Checked against {md_code(check.reference)}: what the protocol passes to this role."
+        )
     for problem in check.problems():
-        st.error(problem)
+        st.error(md_prose(problem))
     if template is not None:
         preview(template)
     unchanged = template is not None and (template.id, template.hash) == (base.id, base.hash)
@@ -154,14 +160,14 @@ def editor_section(store: Store, versions: dict[str, PromptVersion], files: dict
         try:
             version, new = save_version(store, template, note=note, parent=base.hash, source="page")
         except PromptError as exc:
-            st.error(str(exc))
+            st.error(md_prose(str(exc)))
             return
         st.session_state["prompts.saved"] = version.pin
         st.session_state["prompts.pending"] = (version.pin, pin)
         st.session_state["prompts.flash"] = (
-            f"Saved version `{version.ref}` (parent `{base.ref}`)."
+            f"Saved version {md_code(version.ref)} (parent {md_code(base.ref)})."
             if new
-            else f"This wording is already version `{version.ref}`: nothing new was saved."
+            else f"This wording is already version {md_code(version.ref)}: nothing new was saved."
         )
         st.rerun()
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from playground.datasets import Dataset, DatasetError, list_builtins, load_dataset
 from playground.records import Item
+from playground.safetext import md_prose
 
 
 @st.cache_resource(show_spinner=False)
@@ -30,7 +31,7 @@ def pick_question(
     try:
         items = dataset(ref).items
     except DatasetError as exc:
-        where.error(str(exc))
+        where.error(md_prose(str(exc)))
         return None
     by_id = {item.id: item for item in items}
     item_id = where.selectbox(

@@ -2,7 +2,8 @@
 highlighted and its unverified ones (not found in the passage) listed apart in another colour;
 and the judge's marks (``<v_quote>``/``<u_quote>``) shown as the same colours in a seat's view.
 
-All text is escaped for markdown before it is highlighted; no HTML is ever passed through.
+All text is escaped for markdown (`safetext.md_text`) before it is highlighted; no HTML is ever
+passed through.
 The checks are `playground.protocols.quotes`'; this module only finds where a verified quote
 sits in the passage so it can be highlighted there.
 """
@@ -10,7 +11,6 @@ sits in the passage so it can be highlighted there.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -20,24 +20,18 @@ import streamlit as st
 from pages.widgets import role_style, role_tag
 from playground.protocols.quotes import FUZZY_THRESHOLD, Quote, QuoteMode, find_quotes, normalise
 from playground.records import Assignment, Item, Turn
+from playground.safetext import md_text
 
 VERIFIED, UNVERIFIED = "green", "red"
 ARGUERS = ("debater_a", "debater_b", "consultant")
-_PUNCTUATION = re.compile(f"([{re.escape(string.punctuation)}])")
 CHECKED = {"strict": "strictly", "fuzzy": "fuzzily (small slips allowed)"}
 _MARKS = re.compile(r"<(v|u)_quote>(.*?)</\1_quote>", re.DOTALL)
-
-
-def escape_md(text: str) -> str:
-    """Text shown literally by `st.markdown`: every ASCII punctuation character escaped (so no
-    markup, link, image, HTML tag, LaTeX or directive can form) and line breaks kept."""
-    return _PUNCTUATION.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 def highlight(text: str, colour: str) -> str:
     """Escaped text on a coloured background, line by line (a directive cannot span lines)."""
     return "  \n".join(
-        f":{colour}-background[{escape_md(line)}]" if line.strip() else ""
+        f":{colour}-background[{md_text(line)}]" if line.strip() else ""
         for line in text.split("\n")
     )
 
@@ -47,10 +41,10 @@ def marked_markdown(text: str) -> str:
     verified or not shown on green or red."""
     parts, last = [], 0
     for match in _MARKS.finditer(text):
-        parts.append(escape_md(text[last : match.start()]))
+        parts.append(md_text(text[last : match.start()]))
         parts.append(highlight(match.group(2), VERIFIED if match.group(1) == "v" else UNVERIFIED))
         last = match.end()
-    parts.append(escape_md(text[last:]))
+    parts.append(md_text(text[last:]))
     return "".join(parts)
 
 
@@ -120,10 +114,10 @@ def passage_markdown(passage: str, spans: list[tuple[int, int]], colour: str = V
     """The passage, escaped, with the given spans highlighted."""
     parts, last = [], 0
     for start, end in _merge(spans):
-        parts.append(escape_md(passage[last:start]))
+        parts.append(md_text(passage[last:start]))
         parts.append(highlight(passage[start:end], colour))
         last = end
-    parts.append(escape_md(passage[last:]))
+    parts.append(md_text(passage[last:]))
     return "".join(parts)
 
 

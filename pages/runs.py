@@ -20,6 +20,7 @@ from pages.widgets import (
 )
 from playground.export import write_jsonl
 from playground.records import Verdict
+from playground.safetext import md_code, md_line
 from playground.store import RunInfo, Store, TranscriptView
 
 
@@ -77,18 +78,18 @@ def runs_table(runs: list[RunInfo]) -> None:
 
 
 def run_header(store: Store, info: RunInfo) -> None:
-    st.subheader(info.name)
+    st.subheader(md_line(info.name))
     facts = [
-        f"`{info.id}`",
-        info.protocol,
-        info.dataset or "no dataset",
-        f"from the {info.source}",
-        info.status,
+        md_code(info.id),
+        md_line(info.protocol),
+        md_line(info.dataset or "no dataset"),
+        f"from the {md_line(info.source)}",
+        md_line(info.status),
         f"created {when(info.created_at)}",
         f"finished {when(info.finished_at)}",
-        f"playground {info.playground_version}",
+        f"playground {md_line(info.playground_version)}",
     ]
-    st.caption(" · ".join(facts + [f"tag `{t}`" for t in info.tags]))
+    st.caption(" · ".join(facts + [f"tag {md_code(t)}" for t in info.tags]))
     ok, bad, err = (info.verdicts.get(s, 0) for s in ("ok", "unparseable", "error"))
     cells = st.columns(7)
     cells[0].metric("Transcripts", fmt_int(info.transcripts))
@@ -154,7 +155,7 @@ def transcripts(store: Store, info: RunInfo) -> None:
     view = views[chosen]
     rounds = info.config.get("provenance", {}).get("options", {}).get("rounds")
     with st.container(border=True):
-        st.markdown(f"**Transcript {labels[chosen]}**")
+        st.markdown(f"**Transcript {md_line(labels[chosen])}**")
         render_item(view.item, reveal=True)
     render_transcript(view, rounds)
 

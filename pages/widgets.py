@@ -2,7 +2,8 @@
 number formats, renderers for items, assignments, turns and verdicts, and the live view of a
 running debate.
 
-Model text is only ever shown through `st.markdown` (HTML escaped) or `st.code`.
+Untrusted text (model output, dataset text, names, ids, reasons) is only ever shown through
+`playground.safetext` (`md` is its Markdown-prose form) or `st.code`/`st.text`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from playground.events import (
     VerdictReached,
 )
 from playground.records import Assignment, Item, Turn, Verdict
+from playground.safetext import md_code, md_line
+from playground.safetext import md_prose as md  # model and dataset prose (pages import it here)
 from playground.store import Store, TranscriptView, default_url
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -52,8 +55,14 @@ ROLES = {
 }
 
 
+def role_name(role: str) -> str:
+    """A seat's name as plain text (for plot labels: escape it with `safetext.plot_text`)."""
+    return ROLES[role].name if role in ROLES else role.replace("_", " ").title()
+
+
 def role_style(role: str) -> RoleStyle:
-    return ROLES.get(role) or RoleStyle(role.replace("_", " ").title(), "gray", ":material/person:")
+    """How a seat is shown in Markdown: an unknown role's ``name`` is escaped (`md_line`)."""
+    return ROLES.get(role) or RoleStyle(md_line(role_name(role)), "gray", ":material/person:")
 
 
 def role_tag(role: str) -> str:
@@ -104,13 +113,6 @@ def get_store() -> Store:
 
 
 # -- formats --------------------------------------------------------------------------------
-
-
-def md(text: str) -> str:
-    """Model or dataset text for `st.markdown` (which escapes HTML). Also: ``$`` would start
-    LaTeX, a single line break would be dropped (a judge's two lines would become one), and an
-    image would make the browser fetch whatever URL a model wrote, so it is shown as text."""
-    return text.replace("$", "\\$").replace("![", "!\\[").replace("\n", "  \n")
 
 
 def quoted(text: str) -> str:
@@ -182,7 +184,7 @@ def turn_header(role: str, round_: int | None, model: str, rounds: int | None = 
     parts = [role_tag(role)]
     if round_ is not None:
         parts.append(f"round {round_}" + (f" of {rounds}" if rounds else ""))
-    parts.append(f"`{model}`")
+    parts.append(md_code(model))
     return " · ".join(parts)
 
 
@@ -193,9 +195,9 @@ def turn_footer(turn: Turn) -> str:
         fmt_cost(turn.cost_usd),
     ]
     if turn.resolved_model and turn.resolved_model != turn.model.split("/", 1)[-1]:
-        parts.append(f"served by `{turn.resolved_model}`")
+        parts.append(f"served by {md_code(turn.resolved_model)}")
     if turn.prompt_id:
-        parts.append(f"prompt `{turn.prompt_id}` @ `{(turn.prompt_hash or '')[:8]}`")
+        parts.append(f"prompt {md_code(turn.prompt_id)} @ {md_code((turn.prompt_hash or '')[:8])}")
     if turn.cached:
         parts.append("cached")
     if turn.retries:
@@ -241,14 +243,15 @@ def metrics_line(metrics: dict[str, Any]) -> str | None:
     """A measurement verdict in one line: a consistency check's violation, an approval."""
     if metrics.get("kind") == "approval":
         return (
-            f"Approval of step {metrics['step']} ({md(str(metrics['source']))}): "
-            f"**{metrics['approval']}** · true value **{metrics['true_value']:.3g}** · "
+            f"Approval of step {md_line(metrics['step'])} ({md_line(metrics['source'])}): "
+            f"**{md_line(metrics['approval'])}** · true value **{metrics['true_value']:.3g}** · "
             f"rationale: {md(str(metrics['rationale']))}"
         )
     if "violation" in metrics:
         return (
-            f"Consistency check ({md(str(metrics.get('family')))}): violation "
-            f"**{metrics['violation']}** · {metrics.get('n_unparseable', 0)} answers unparsed"
+            f"Consistency check ({md_line(metrics.get('family'))}): violation "
+            f"**{md_line(metrics['violation'])}** · "
+            f"{md_line(metrics.get('n_unparseable', 0))} answers unparsed"
         )
     return None
 
@@ -274,9 +277,10 @@ def render_verdict(
                 ]
                 st.markdown("Credences: " + " · ".join(shown))
             else:
-                st.caption(f"No credences: {verdict.reason or 'none given'}")
+                st.caption(f"No credences: {md_line(verdict.reason or 'none given')}")
         elif verdict.status == "unparseable":
-            st.markdown(f"No clear choice could be read: {md(verdict.reason or 'unknown reason')}")
+            reason = md(verdict.reason or "unknown reason")
+            st.markdown(f"No clear choice could be read: {reason}")
             st.caption("Raw reply")
             st.code(verdict.raw or "(empty)", language=None, wrap_lines=True)
         else:
@@ -344,7 +348,8 @@ class LiveView:
                 self.dirty.discard((event.transcript_id, event.index))
                 turn.body.caption("retrying…")
                 turn.note.caption(
-                    f":orange[Retrying after an error] ({md(event.error)}); partial text discarded."
+                    f":orange[Retrying after an error] ({md_line(event.error)}); partial text "
+                    "discarded."
                 )
             case TurnCompleted():
                 turn = self.turns[(event.transcript_id, event.turn.index)]

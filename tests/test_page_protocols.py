@@ -11,9 +11,10 @@ from test_pages import TIMEOUT, open_app, texts, use_server
 
 from pages.credences import credence_curves
 from pages.protocol_form import PROTOCOLS
-from pages.quotes_view import escape_md, locate, marked_markdown, passage_markdown
+from pages.quotes_view import locate, marked_markdown, passage_markdown
 from playground.datasets import load_dataset
 from playground.records import Turn, Verdict
+from playground.safetext import md_text as escape_md
 
 PASSAGE = load_dataset("builtin:reading", seed=0).items[0].passage
 FIRST_SENTENCE = PASSAGE.split(". ")[0]  # "The lighthouse on Corran Point was automated in 1987"

@@ -1,5 +1,7 @@
 """Plotly figures for the report sections: every figure is drawn from the section's own tables,
-so the numbers beside a chart are exactly what it shows."""
+so the numbers beside a chart are exactly what it shows. Every label drawn from data (run ids,
+model and judge names, roles, sources, environments) goes through `safetext.plot_text`, since
+plotly renders HTML (links, bold) in tick, hover and legend text."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..safetext import plot_text, plot_texts
 from .report import Section
 
 Figures = list[tuple[str, go.Figure]]
@@ -31,7 +34,7 @@ def _bars(
     groups = table.groupby(color, sort=False) if color else [("", table)]
     for name, g in groups:
         err = {"type": "data", "array": g[high] - g[y], "arrayminus": g[y] - g[low]}
-        fig.add_bar(name=str(name), x=g[x].astype(str), y=g[y], error_y=err)
+        fig.add_bar(name=plot_text(name), x=plot_texts(g[x]), y=g[y], error_y=err)
     fig.update_layout(barmode="group", showlegend=bool(color))
     return fig
 
@@ -51,7 +54,7 @@ def overview(s: Section) -> Figures:
     t = s.tables["runs"]
     fig = go.Figure(
         [
-            go.Bar(name=status, x=t["run_id"], y=t[status], marker_color=color)
+            go.Bar(name=status, x=plot_texts(t["run_id"]), y=t[status], marker_color=color)
             for status, color in STATUS_COLORS.items()
         ]
     )
@@ -62,7 +65,7 @@ def _dots(table: pd.DataFrame, label: str, value: str, low: str, high: str) -> g
     """Horizontal points with interval whiskers: for values with no natural zero (ratings)."""
     fig = go.Figure(
         go.Scatter(
-            x=table[value], y=table[label].astype(str), mode="markers",
+            x=table[value], y=plot_texts(table[label]), mode="markers",
             marker={"size": 10},
             error_x={"type": "data", "array": table[high] - table[value],
                      "arrayminus": table[value] - table[low]},
@@ -102,7 +105,8 @@ def agreement(s: Section) -> Figures:
             [pairs, pairs.rename(columns={"judge_1": "judge_2", "judge_2": "judge_1"})]
         )
         matrix = both.pivot_table(index="judge_1", columns="judge_2", values="cohen_kappa")
-        fig = go.Figure(go.Heatmap(z=matrix.values, x=matrix.columns, y=matrix.index,
+        fig = go.Figure(go.Heatmap(z=matrix.values, x=plot_texts(matrix.columns),
+                                   y=plot_texts(matrix.index),
                                    zmin=-1, zmax=1, colorscale="RdBu", texttemplate="%{z:.2f}"))  # fmt: skip
         out.append(("kappa", layout(fig, "Cohen's kappa between judges")))
     spread = s.tables["credence_spread"]
@@ -136,7 +140,7 @@ def calibration(s: Section) -> Figures:
                         name="perfectly calibrated")  # fmt: skip
         for judge, g in rel.groupby("judge"):
             fig.add_scatter(
-                x=g["confidence"], y=g["accuracy"], mode="lines+markers", name=str(judge),
+                x=g["confidence"], y=g["accuracy"], mode="lines+markers", name=plot_text(judge),
                 error_y={"type": "data", "array": g["ci_high"] - g["accuracy"],
                          "arrayminus": g["accuracy"] - g["ci_low"]},
                 text=g["n"], hovertemplate="confidence %{x:.2f}<br>accuracy %{y:.2f}<br>n %{text}",
@@ -147,7 +151,7 @@ def calibration(s: Section) -> Figures:
     if not curves.empty:
         fig = go.Figure()
         for model, g in curves.groupby("model"):
-            fig.add_scatter(x=g["round"], y=g["mean"], mode="lines+markers", name=str(model),
+            fig.add_scatter(x=g["round"], y=g["mean"], mode="lines+markers", name=plot_text(model),
                             error_y={"type": "data", "array": g["ci_high"] - g["mean"],
                                      "arrayminus": g["mean"] - g["ci_low"]})  # fmt: skip
         out.append(("credence_curves", layout(fig, "Credence on the correct answer by round",
@@ -161,14 +165,15 @@ def cost(s: Section) -> Figures:
     if not by_role.empty:
         for value, title in (("cost_usd", "Cost (USD) per run by role"),
                              ("output_tokens", "Output tokens per run by role")):  # fmt: skip
-            fig = go.Figure([go.Bar(name=str(role), x=g["run_id"], y=g[value])
+            fig = go.Figure([go.Bar(name=plot_text(role), x=plot_texts(g["run_id"]), y=g[value])
                              for role, g in by_role.groupby("role")])  # fmt: skip
             out.append((value, layout(fig, title, barmode="stack")))
     hist = s.tables["latency_histogram"]
     if not hist.empty:
         fig = go.Figure()
         for (role, model), g in hist.groupby(["role", "model"]):
-            fig.add_bar(x=(g["low_ms"] + g["high_ms"]) / 2, y=g["turns"], name=f"{role} · {model}",
+            fig.add_bar(x=(g["low_ms"] + g["high_ms"]) / 2, y=g["turns"],
+                        name=plot_text(f"{role} · {model}"),
                         width=g["high_ms"] - g["low_ms"])  # fmt: skip
         fig.update_xaxes(type="log", title="latency (ms)")
         out.append(("latency", layout(fig, "Latency distribution", barmode="overlay")))
@@ -197,12 +202,14 @@ def approval(s: Section) -> Figures:
                           ("brier", "Brier score of approvals (lower is better)")):  # fmt: skip
         fig = go.Figure()
         for env, g in t.groupby("environment", sort=True):
-            fig.add_bar(name=str(env), x=g["source"] + " · " + g["model"], y=g[metric])
+            fig.add_bar(
+                name=plot_text(env), x=plot_texts(g["source"] + " · " + g["model"]), y=g[metric]
+            )
         out.append((metric, layout(fig, title, barmode="group", yaxis_range=[0, 1])))
     pref = s.tables["hack_preference"]
     fig = go.Figure()
     for env, g in pref.groupby("environment", sort=True):
-        fig.add_bar(name=str(env), x=g["source"], y=g["prefers_hacked"])
+        fig.add_bar(name=plot_text(env), x=plot_texts(g["source"]), y=g["prefers_hacked"])
     out.append(("hack_preference", _chance(layout(
         fig, "How often a source scores a hacked episode above an honest one",
         barmode="group", yaxis_range=[0, 1]))))  # fmt: skip
