@@ -44,8 +44,9 @@ _PUNCTUATION = re.compile(f"([{re.escape(string.punctuation)}])")
 # What can start inline Markdown (emphasis, code, links, images, footnotes, HTML, autolinks,
 # entities, strikethrough, table cells), LaTeX, or a Streamlit directive or emoji code (``:``).
 _INLINE = re.compile(r"[\\`*_\[\]<>&$:~|#]")
-# At the start of a line: a list item (``-``, ``+``, ``1.``, ``1)``) or a setext underline.
-_BLOCK_START = re.compile(r"^(\d{0,9})((?<=\d)[.)]|(?<!\d)[-+=])")
+# At the start of a line: a list marker (``-``, ``+``, ``1.``, ``1)`` before a space or the
+# end) or a setext underline / thematic break (a line of only ``-`` or ``=``).
+_BLOCK_START = re.compile(r"^(\d{1,9})([.)])(?=\s|$)|^()([-+=])(?=\s|[-=\s]*$)")
 # In prose, only what could start a link, an image, HTML, an entity, LaTeX, a directive or a
 # code span that is not one of ours; the backslash so that nothing we escape can be un-escaped.
 _PROSE_SPECIALS = re.compile(r"([\\\[<&$`])")
@@ -87,7 +88,7 @@ def md_line(value: object) -> str:
     character that can start inline Markdown, HTML, LaTeX or a Streamlit directive or emoji
     code, and a leading list, heading or quote marker; other punctuation is left as it is."""
     text = _INLINE.sub(_inline_special, " ".join(str(value).split()))
-    return _BLOCK_START.sub(r"\1\\\2", text, count=1)
+    return _BLOCK_START.sub(lambda m: f"{m[1] or ''}\\{m[2] or m[4]}", text, count=1)
 
 
 def md_code(value: object) -> str:

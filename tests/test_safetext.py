@@ -94,7 +94,8 @@ def test_md_code_is_one_code_span_holding_the_text(text):
 
 
 def test_md_line_leaves_harmless_punctuation_alone():
-    for name in ("run-1", "runs=20261203-135916-e55dbb", "debate/judge@26d6ce6a", "answer_a"):
+    for name in ("run-1", "runs=20261203-135916-e55dbb", "debate/judge@26d6ce6a", "answer_a",
+                 "0.6", "-5", "a - b"):  # fmt: skip
         assert md_line(name) == name
     assert md_line("- 1. _x_ #3") == "\\- 1. \\_x\\_ \\#3"
     assert md_line("12. not a list") == "12\\. not a list"
