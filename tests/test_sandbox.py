@@ -16,9 +16,11 @@ import playground
 from playground.approval import sandbox
 from playground.approval.sandbox import (
     MAX_OUTPUT_CHARS,
+    Limits,
     SandboxUnavailable,
     isolation_problem,
     run_python,
+    run_runner,
 )
 
 
@@ -253,3 +255,45 @@ def test_refuses_to_run_when_no_sandbox_is_available(monkeypatch, tmp_path):
     finally:
         monkeypatch.undo()
         isolation_problem.cache_clear()
+
+
+def test_a_runner_answers_over_its_own_channel_never_stdout():
+    runner = (
+        "import json, sys\n"
+        "def main(data):\n"
+        "    print(json.dumps({'results': 'forged'}))\n"
+        "    return {'doubled': [2 * x for x in data]}\n"
+    )
+    result = run_runner(runner, [1, 2, 3], Limits())
+    assert result.ok and result.reason is None
+    assert result.value == {"doubled": [2, 4, 6]}
+    assert "forged" in result.stdout  # printed, and ignored
+
+
+def test_a_runner_answer_counts_only_after_exit_status_0():
+    wrote_then_failed = (
+        "import os\n"
+        "def main(data):\n"
+        "    os.write(3, b'[\"pass\"]')\n"
+        "    os._exit(1)\n"
+    )
+    result = run_runner(wrote_then_failed, None, Limits())
+    assert result.returncode == 1 and result.value is None
+    assert result.reason == "runner ended with exit status 1"
+    raised = run_runner("def main(data):\n    raise ValueError('no')\n", None, Limits())
+    assert raised.value is None and "ValueError: no" in raised.stderr
+    silent = run_runner("import os\ndef main(data):\n    os._exit(0)\n", None, Limits())
+    assert silent.value is None and silent.reason == "runner sent no answer"
+
+
+def test_the_runner_is_process_1_and_its_payload_never_touches_the_disk():
+    runner = (
+        "import os\n"
+        "def main(data):\n"
+        "    return [os.getpid(), os.listdir('/tmp'), sorted(os.listdir('/proc/self/fd'))]\n"
+    )
+    result = run_runner(runner, {"hidden": "tests"}, Limits())
+    assert result.value == [1, [], ["0", "1", "2", "3", "4"]]  # 3: the channel, 4: listdir's
+    # A script runs as a child of process 1, which it cannot open through /proc.
+    probe = run_python("open('/proc/1/fd/0', 'rb').read()")
+    assert "PermissionError" in probe.stderr

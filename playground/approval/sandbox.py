@@ -102,7 +102,7 @@ class Limits:
     file_mb: int = 16
     tmp_mb: int = 64
     shm_mb: int = 16
-    max_processes: int = 32
+    max_processes: int = 16
 
     @property
     def cpu(self) -> int:
@@ -136,7 +136,7 @@ def run_python(
     file_mb: int = 16,
     tmp_mb: int = 64,
     shm_mb: int = 16,
-    max_processes: int = 32,
+    max_processes: int = 16,
 ) -> SandboxResult:
     """Run ``code`` as the script ``/tmp/main.py`` in a fresh sandbox and wait for it.
 
@@ -262,8 +262,8 @@ def _run(payload: dict[str, Any], limits: Limits) -> SandboxResult:
         err_tail = _read_tail(err)
         value, no_value = _answer(result) if payload["mode"] == "runner" else (None, None)
     reason = _reason(returncode, err_tail, timed_out, limits)
-    if payload["mode"] == "runner" and reason is None and not timed_out and returncode == 0:
-        reason = no_value
+    if payload["mode"] == "runner" and reason is None:
+        reason = no_value if returncode == 0 else f"runner ended with exit status {returncode}"
     return SandboxResult(
         returncode=returncode,
         stdout=stdout,
