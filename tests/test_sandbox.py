@@ -272,10 +272,7 @@ def test_a_runner_answers_over_its_own_channel_never_stdout():
 
 def test_a_runner_answer_counts_only_after_exit_status_0():
     wrote_then_failed = (
-        "import os\n"
-        "def main(data):\n"
-        "    os.write(3, b'[\"pass\"]')\n"
-        "    os._exit(1)\n"
+        "import os\ndef main(data):\n    os.write(3, b'[\"pass\"]')\n    os._exit(1)\n"
     )
     result = run_runner(wrote_then_failed, None, Limits())
     assert result.returncode == 1 and result.value is None
