@@ -204,7 +204,7 @@ def _verdict(
         "credences": ([conf, 1 - conf] if choice == 0 else [1 - conf, conf]) if ok else None,
         "raw": f"Answer: {'AB'[order.index(choice)]}\nConfidence: {round(conf * 100)}",
         "reason": None if ok else f"{status} (synthetic)",
-        "turn_idx": idx if status != "error" else None,
+        "turn_index": idx if status != "error" else None,
         "is_correct": (choice == correct) if ok else None,
         "provenance": provenance, "created_at": stamp,
     }  # fmt: skip
@@ -217,7 +217,7 @@ def _turn(
     i = pool.take()
     out_tokens = pool.tokens_out[i]
     return {
-        "transcript_id": tid, "idx": idx, "role": role, "round": rnd, "model": model,
+        "transcript_id": tid, "index": idx, "role": role, "round": rnd, "model": model,
         "resolved_model": model.split("/", 1)[1], "content": SPEECH,
         "prompt_id": "debate/judge" if role.startswith("judge") else "debate/debater",
         "prompt_hash": None, "params": params, "input_tokens": pool.tokens_in[i],
@@ -260,7 +260,8 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
         for c in columns
     ]
     names = [c.name for c in columns]
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    quoted = ", ".join(f'"{n}"' for n in names)  # ``index`` is an SQL keyword
+    sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join('?' * len(names))})"
     data = [
         tuple(row[n] if f is None else f(row[n]) for f, n in zip(converters, names, strict=True))
         for row in rows

@@ -36,3 +36,46 @@ def test_default_url(monkeypatch, tmp_path):
 def test_repr_hides_password(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'c.db'}")
     assert "c.db" in repr(store)
+
+
+def test_an_old_log_upgrades_to_the_record_column_names(tmp_path, monkeypatch):
+    """A log written before m006 (``turns.idx``, ``verdicts.turn_idx``) opens with the record's
+    names (``index``, ``turn_index``) and reads back the same turns and verdicts."""
+    from datetime import UTC, datetime
+
+    from playground.store import migrations
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    before = MIGRATIONS[: MIGRATIONS.index(migrations.m006_record_column_names)]
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    old = Store(url)
+    assert "idx" in old.turns.c and "turn_idx" in old.verdicts.c
+    now = datetime.now(UTC)
+    with old.engine.begin() as conn:
+        conn.execute(old.runs.insert().values(
+            id="r", name="old", protocol="debate", status="done", source="cli", tags=[],
+            config={}, playground_version="0", created_at=now))  # fmt: skip
+        conn.execute(old.transcripts.insert().values(
+            id="t", run_id="r", item_id="q", status="done", created_at=now,
+            item={"id": "q", "question": "Q?", "answers": ["a", "b"], "correct": 1},
+            assignment={"seats": {}, "display_order": [0, 1]}))  # fmt: skip
+        for i, role in enumerate(["debater_a", "judge"]):
+            conn.execute(old.turns.insert().values(
+                transcript_id="t", idx=i, role=role, model="x/y", content=f"turn {i}",
+                params={}, retries=0, meta={}, created_at=now))  # fmt: skip
+        conn.execute(old.verdicts.insert().values(
+            id="v", transcript_id="t", run_id="r", role="judge", status="ok", choice=1,
+            raw="B", turn_idx=1, is_correct=True, created_at=now,
+            provenance={"roles": {}, "playground_version": "0", "created_at": now.isoformat()}))  # fmt: skip
+    old.engine.dispose()
+    monkeypatch.undo()
+
+    store = Store(url)
+    assert "index" in store.turns.c and "idx" not in store.turns.c
+    assert "turn_index" in store.verdicts.c and "turn_idx" not in store.verdicts.c
+    [view] = store.transcripts_of("r")
+    assert [(t.index, t.content) for t in view.turns] == [(0, "turn 0"), (1, "turn 1")]
+    [(_, verdict, correct)] = view.verdicts
+    assert verdict.turn_index == 1 and correct is True
+    [record] = store.iter_records("r")
+    assert [t.index for t in record.turns] == [0, 1] and record.verdict.turn_index == 1

@@ -159,7 +159,7 @@ def verdict_statement(store: Store, text: bool = False) -> sa.Select:
     columns = [
         v.c.id, v.c.run_id, v.c.transcript_id, t.c.item_id, v.c.role, v.c.status, v.c.choice,
         v.c.is_correct, t.c.item["correct"].as_integer(), as_text(t.c.assignment),
-        as_text(v.c.credences), v.c.turn_idx, provenance, as_text(v.c.created_at),
+        as_text(v.c.credences), v.c.turn_index, provenance, as_text(v.c.created_at),
         t.c.parent_id, as_text(v.c.metrics),
     ]  # fmt: skip
     if text:
@@ -288,7 +288,7 @@ def _judges_from_turns(store: Store, conn: Reader, verdicts: pd.DataFrame) -> No
         return
     u = store.turns
     wanted = verdicts.loc[missing, ["transcript_id", "turn_index"]]
-    stmt = sa.select(u.c.transcript_id, u.c.idx, u.c.model, u.c.prompt_id, u.c.prompt_hash)
+    stmt = sa.select(u.c.transcript_id, u.c["index"], u.c.model, u.c.prompt_id, u.c.prompt_hash)
     found = {
         (tid, idx): (model, prompt_version({"prompt_id": pid, "prompt_hash": digest}))
         for tid, idx, model, pid, digest in in_chunks(

@@ -54,7 +54,7 @@ USAGE_COLUMNS = [
 def readings_statement(store: Store) -> sa.Select:
     t, u = store.transcripts, store.turns
     return sa.select(
-        t.c.run_id, u.c.transcript_id, u.c.idx, u.c.role, u.c.round, u.c.model,
+        t.c.run_id, u.c.transcript_id, u.c["index"], u.c.role, u.c.round, u.c.model,
         t.c.item["correct"].as_integer(), as_text(u.c.meta),
     ).join_from(u, t, t.c.id == u.c.transcript_id).where(as_text(u.c.meta) != "{}")  # fmt: skip
 

@@ -68,11 +68,11 @@ def turn_table(store: Store, transcript_ids: Sequence[str], runs: pd.DataFrame) 
     resolved_model, content, prompt_id, prompt_hash, params, input/output tokens, latency_ms,
     cost_usd, error, retries, meta, created_at and any added by later migrations)."""
     tu, tr = store.turns, store.transcripts
-    own = [c for c in tu.columns if c.name not in ("transcript_id", "idx")]
+    own = [c for c in tu.columns if c.name not in ("transcript_id", "index")]
     select = [
         tr.c.run_id,
         tu.c.transcript_id,
-        tu.c.idx,
+        tu.c["index"],
         *(sa.cast(c, sa.Text) if isinstance(c.type, sa.JSON | sa.DateTime) else c for c in own),
     ]
     names = ["run_id", "transcript_id", "index", *(c.name for c in own)]

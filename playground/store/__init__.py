@@ -227,10 +227,8 @@ class Store:
                     ),
                 )
             case TurnCompleted(turn=turn):
-                row = turn.model_dump(mode="json", exclude={"index", "created_at"})
-                row.update(
-                    transcript_id=event.transcript_id, idx=turn.index, created_at=turn.created_at
-                )
+                row = turn.model_dump(mode="json", exclude={"created_at"})
+                row.update(transcript_id=event.transcript_id, created_at=turn.created_at)
                 self._write(f"turn {turn.index} of {event.transcript_id}", self.turns.insert(), row)
             case VerdictReached(verdict=verdict):
                 self._write(
@@ -246,7 +244,7 @@ class Store:
                         credences=verdict.credences,
                         raw=verdict.raw,
                         reason=verdict.reason,
-                        turn_idx=verdict.turn_index,
+                        turn_index=verdict.turn_index,
                         metrics=verdict.metrics,
                         is_correct=event.is_correct,
                         provenance=scrub(event.provenance.model_dump(mode="json")),

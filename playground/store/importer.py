@@ -134,7 +134,7 @@ def _verdict_row(record: Record) -> dict[str, Any]:
     return {
         "id": record.verdict_id, "transcript_id": record.transcript_id, "run_id": record.run_id,
         "role": v.role, "status": v.status, "choice": v.choice, "credences": v.credences,
-        "raw": v.raw, "reason": v.reason, "turn_idx": v.turn_index, "metrics": v.metrics,
+        "raw": v.raw, "reason": v.reason, "turn_index": v.turn_index, "metrics": v.metrics,
         "is_correct": record.is_correct,
         "provenance": scrub(record.provenance.model_dump(mode="json")), "created_at": created,
     }  # fmt: skip
@@ -154,10 +154,8 @@ def rows_of(records: Iterable[Record]) -> dict[str, list[dict[str, Any]]]:
             key = (record.transcript_id, turn.index)
             if key not in turns:
                 # the same shape the store writes for a TurnCompleted event
-                row = turn.model_dump(mode="json", exclude={"index", "created_at"})
-                row.update(
-                    transcript_id=record.transcript_id, idx=turn.index, created_at=turn.created_at
-                )
+                row = turn.model_dump(mode="json", exclude={"created_at"})
+                row.update(transcript_id=record.transcript_id, created_at=turn.created_at)
                 turns[key] = row
         verdicts.append(_verdict_row(record))
     return {

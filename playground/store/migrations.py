@@ -156,12 +156,21 @@ def m005_scrub_secrets(conn: Connection) -> None:
             conn.execute(update, changed[start : start + 1000])
 
 
+def m006_record_column_names(conn: Connection) -> None:
+    """Columns named as the record fields they hold, so no layer renames them on the way:
+    ``turns.idx`` → ``turns.index`` (`Turn.index`), ``verdicts.turn_idx`` →
+    ``verdicts.turn_index`` (`Verdict.turn_index`)."""
+    conn.execute(sa.text('ALTER TABLE turns RENAME COLUMN idx TO "index"'))
+    conn.execute(sa.text("ALTER TABLE verdicts RENAME COLUMN turn_idx TO turn_index"))
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_response_cache,
     m003_prompt_versions,
     m004_verdict_metrics,
     m005_scrub_secrets,
+    m006_record_column_names,
 ]
 
 _applied = sa.Table(

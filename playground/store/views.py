@@ -120,8 +120,9 @@ def run_info(store: Store, conn: Connection, row: dict[str, Any]) -> RunInfo:
 
 
 def _turn(row: Any) -> Turn:
+    # ``row.index`` would be the tuple method: a Row is a tuple
     return Turn(
-        index=row.idx,
+        index=row._mapping["index"],
         role=row.role,
         round=row.round,
         model=row.model,
@@ -150,7 +151,7 @@ def _verdict(row: Any) -> Verdict:
         raw=row.raw,
         reason=row.reason,
         role=row.role,
-        turn_index=row.turn_idx,
+        turn_index=row.turn_index,
         metrics=row.metrics,
     )
 
@@ -172,7 +173,7 @@ def _load(
         for row in conn.execute(
             sa.select(tu)
             .where(tu.c.transcript_id.in_(chunk))
-            .order_by(tu.c.transcript_id, tu.c.idx)
+            .order_by(tu.c.transcript_id, tu.c["index"])
         ):
             turns[row.transcript_id].append(_turn(row))
         for row in conn.execute(
@@ -233,11 +234,11 @@ def build_records(store: Store, conn: Connection, run_id: str | None) -> Iterato
             finished_at=aware(t.finished_at),
         )
         rows = verdicts[t.id]
-        verdict_turns = {r.turn_idx for r in rows if r.turn_idx is not None}
+        verdict_turns = {r.turn_index for r in rows if r.turn_index is not None}
         for row in rows:
             # a record carries the shared transcript plus its own judge call, not other judges'
             own = [
-                x for x in turns[t.id] if x.index not in verdict_turns or x.index == row.turn_idx
+                x for x in turns[t.id] if x.index not in verdict_turns or x.index == row.turn_index
             ]
             yield Record(
                 run_id=t.run_id,
