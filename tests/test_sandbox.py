@@ -294,3 +294,25 @@ def test_the_runner_is_process_1_and_its_payload_never_touches_the_disk():
     # A script runs as a child of process 1, which it cannot open through /proc.
     probe = run_python("open('/proc/1/fd/0', 'rb').read()")
     assert "PermissionError" in probe.stderr
+
+
+def test_site_packages_of_every_bound_tree_are_hidden(tmp_path):
+    from playground.approval import sandbox_bwrap
+
+    site = tmp_path / "lib" / "python3.11" / "site-packages"
+    debian = tmp_path / "lib" / "python3" / "dist-packages"
+    for folder in (site, debian, tmp_path / "lib" / "python3.11" / "json"):
+        folder.mkdir(parents=True)
+    hidden = sandbox_bwrap.site_dirs([str(tmp_path)])
+    assert str(site) in hidden and str(debian) in hidden
+    assert not any(h.startswith(str(tmp_path / "lib" / "python3.11" / "json")) for h in hidden)
+    argv = sandbox_bwrap.argv(
+        exe=str(tmp_path / "bin" / "python3"),
+        prefix=str(tmp_path),
+        tmp_mb=1,
+        shm_mb=1,
+        seccomp_fd=9,
+        command=["true"],
+    )
+    mounts = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--tmpfs"]
+    assert str(site) in mounts and str(debian) in mounts

@@ -190,6 +190,12 @@ def isolation_problem() -> str | None:
         bpf_program()
     except SeccompUnavailable as e:
         return f"no sandbox: {e}"
+    exe, _ = sandbox_bwrap.interpreter(os.geteuid() == 0)
+    if os.geteuid() == 0 and not sandbox_bwrap.usable_by_others(exe):
+        return (
+            f"no sandbox: {exe} is not readable by the sandbox's throwaway uid "
+            "(install the Debian package python3)"
+        )
     probe = _run({"mode": "script", "files": {"main.py": "print('ok')"}}, Limits(timeout_s=10))
     if probe.returncode != 0 or probe.stdout.strip() != "ok":
         lines = (probe.stderr or probe.reason or f"exit status {probe.returncode}").splitlines()

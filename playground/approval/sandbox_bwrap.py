@@ -24,7 +24,7 @@ _FALLBACK_PYTHON = "/usr/bin/python3"
 a pyenv build under ``/root``): Debian's ``python3``, standard library only all the same."""
 
 
-def _usable_by_others(path: str) -> bool:
+def usable_by_others(path: str) -> bool:
     """Every directory above ``path`` is searchable and ``path`` itself readable by anyone."""
     here = Path(path)
     try:
@@ -44,7 +44,7 @@ def interpreter(for_other_uid: bool) -> tuple[str, str]:
     that uid cannot read is replaced by Debian's ``/usr/bin/python3``."""
     exe = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
     prefix = os.path.realpath(sys.base_prefix)
-    readable = _usable_by_others(exe) and _usable_by_others(prefix)
+    readable = usable_by_others(exe) and usable_by_others(prefix)
     if for_other_uid and not readable and os.path.exists(_FALLBACK_PYTHON):
         return os.path.realpath(_FALLBACK_PYTHON), "/usr"
     return exe, prefix
