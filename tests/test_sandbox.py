@@ -316,3 +316,10 @@ def test_site_packages_of_every_bound_tree_are_hidden(tmp_path):
     )
     mounts = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--tmpfs"]
     assert str(site) in mounts and str(debian) in mounts
+
+
+def test_a_system_call_of_another_abi_kills_the_process():
+    """The seccomp filter admits only the native ABI: an x32 call would bypass its rules."""
+    x32_getpid = 0x40000000 | 39
+    result = run_python(f"import ctypes\nctypes.CDLL(None).syscall({x32_getpid})\nprint('alive')")
+    assert result.reason == "killed by SIGSYS" and result.stdout == ""
