@@ -116,6 +116,11 @@ def test_a_unparseable_verdict_is_no_answer_and_stdout_is_refused(store, tiny_da
     assert {s.scores["verdict"].value for s in log.samples} == {"N"}
     assert {s.scores["verdict"].metadata["status"] for s in log.samples} == {"unparseable"}
     assert log.results.scores[0].metrics["parsed"].value == 0
+    assert log.status == "success"
+    store.finish_run(summary.info.id, "failed")  # a run that stopped is no successful eval
+    [path] = export_inspect(store, tmp_path / "failed", [summary.info.id])
+    failed = read_eval_log(str(path))
+    assert failed.status == "error" and failed.error.message == "the run failed"
     bad = CliRunner().invoke(cli, ["--db", str(store.url.database), "export", "--format",
                                    "inspect", "--out", "-"])  # fmt: skip
     assert bad.exit_code == 2 and "inspect writes a directory" in bad.output

@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from inspect_ai.log import (
     EvalConfig,
@@ -58,6 +58,10 @@ from ..records import Record, RoleProvenance, Turn
 from ..store import Store
 
 SCORER = "verdict"
+STATUS: dict[str, Literal["started", "success", "cancelled", "error"]] = {
+    "done": "success", "running": "started", "interrupted": "cancelled", "failed": "error",
+}  # fmt: skip
+"""A run's status → the log's."""
 
 
 def letter(index: int | None) -> str:
@@ -157,7 +161,10 @@ def eval_log(records: list[Record], key: str) -> EvalLog:
     }
     return EvalLog(
         version=2,
-        status="success" if not origin or origin.run.status == "done" else "cancelled",
+        status=STATUS.get(origin.run.status, "success") if origin else "success",
+        error=EvalError(message="the run failed", traceback="", traceback_ansi="")
+        if origin and origin.run.status == "failed"
+        else None,
         eval=EvalSpec(
             eval_id=eval_id,
             run_id=first.run_id,
