@@ -15,7 +15,7 @@ from pages.keys import key_fields, secret_keys
 from pages.protocol_form import seat_settings
 from pages.question import pick_question
 from pages.widgets import get_store, require_app
-from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experiment, run_experiment
+from playground.experiments import SETUP_ERRORS, ExperimentError, RunHandle, parse_experiment
 from playground.protocols.amplification import fork_tree
 from playground.providers import Credentials
 from playground.safetext import md_prose
@@ -105,10 +105,9 @@ if st.button("Run tree", type="primary", icon=":material/account_tree:", key="am
         st.session_state.pop("amp.live", None)
         done = run_live(
             "Growing the tree…",
-            lambda sink: run_experiment(
-                experiment, store, credentials=credentials, sink=sink, source="page", stream=True
+            RunHandle.for_experiment(
+                experiment, store, credentials=credentials, source="page", stream=True
             ),
-            credentials,
         )
         if done is not None and st.session_state.get("amp.live"):
             st.session_state["amp.tree"] = st.session_state["amp.live"]
@@ -142,18 +141,14 @@ if view is not None:
                 raise ExperimentError("write the new answer first")
             forked = run_live(
                 "Recomputing the ancestors…",
-                lambda sink: fork_tree(
-                    store,
-                    steered_id,
-                    node_id,
-                    kind,
-                    answer=text,
+                RunHandle(
+                    lambda options: fork_tree(
+                        store, steered_id, node_id, kind, options, answer=text
+                    ),
                     credentials=credentials,
-                    sink=sink,
-                    stream=True,
                     source="page",
+                    stream=True,
                 ),
-                credentials,
             )
         except SETUP_ERRORS as exc:
             st.error(md_prose(str(exc)))

@@ -1,16 +1,12 @@
-"""The live view of a running amplification tree (or fork): a worker thread runs the library
-coroutine on its own event loop and feeds its events through a queue to the page's thread,
-which redraws the growing tree and the calls in flight."""
+"""The live view of a running amplification tree (or fork): the run goes on in a `RunHandle`
+(its own thread and event loop) while the page's thread replays its events, redrawing the
+growing tree and the calls in flight."""
 
 from __future__ import annotations
 
-import asyncio
-import queue
-import threading
 import time
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -24,20 +20,15 @@ from playground.events import (
     TurnStarted,
     VerdictReached,
 )
-from playground.experiments import SETUP_ERRORS
+from playground.experiments import RunHandle
 from playground.protocols.amplification import tree_from_turns
-from playground.providers import Credentials
 from playground.records import Item, Turn
 from playground.safetext import md_prose
 
-"""Errors that mean the settings are wrong: shown as one line, never as a traceback."""
+T = TypeVar("T")
 FLIGHT_EVERY = 0.25
-
-
-@dataclass
-class _Ended:
-    result: Any = None
-    error: BaseException | None = None
+WAKE_S = 0.5
+"""How long the page waits for the next event before looking again."""
 
 
 @dataclass
@@ -95,43 +86,28 @@ class LiveTree:
             self.flight_dirty, self.flight_drawn = False, now
 
 
-def run_live(
-    label: str,
-    start: Callable[[Callable[[Any], None]], Coroutine[Any, Any, Any]],
-    credentials: Credentials,
-) -> Any:
-    """Run ``start(sink)`` on a worker thread with its own event loop and draw its events here;
-    the coroutine's result, or None after showing its error."""
-    events: queue.Queue[Any] = queue.Queue()
-
-    def work() -> None:
-        try:
-            events.put(_Ended(result=asyncio.run(start(events.put))))
-        except BaseException as exc:  # shown on the page below
-            events.put(_Ended(error=exc))
-
+def run_live(label: str, run: RunHandle[T]) -> T | None:
+    """Start ``run`` and draw its events here until it ends; what it returned, or None after
+    showing its error."""
     status = st.status(label, expanded=True)
     with status:
         view = LiveTree(st.empty(), st.empty())
-    threading.Thread(target=work, name="amplification-run", daemon=True).start()
-    ended = None
-    while ended is None:
-        batch = [events.get()]
-        while not events.empty():
-            batch.append(events.get_nowait())
-        for event in batch:
-            if isinstance(event, _Ended):
-                ended = event
-            elif not isinstance(event, str):
-                view.apply(event)
-        view.flush(force=ended is not None)
+    run.start(timeout=0)
+    seen = 0
+    while True:
+        ended = run.finished  # read first: every event before the end is then in the log
+        events = run.events(seen)
+        seen += len(events)
+        for event in events:
+            view.apply(event)
+        view.flush(force=ended)
+        if ended:
+            break
+        run.wait(seen, WAKE_S)
     view.flight_slot.empty()
-    if ended.error is not None:
+    if run.status != "done":
         status.update(label="The run stopped", state="error")
-        message = " ".join(str(ended.error).split()) or type(ended.error).__name__
-        if not isinstance(ended.error, SETUP_ERRORS):
-            message = f"{type(ended.error).__name__}: {message}"
-        st.error(md_prose(credentials.redact(message)))
+        st.error(md_prose(run.error or "The run was stopped."))
         return None
     status.update(label=f"{label.rstrip('…')}: done", state="complete", expanded=False)
-    return ended.result
+    return run.result

@@ -3,14 +3,13 @@ tempting shortcut) while approval sources rate every proposed step before it is 
 watch the steps, their true values and each source's approval fill in, then read the metrics
 (Spearman, AUC, Brier, false-safe rate, cost) and how often each source prefers hacked runs.
 
-The run goes on in the background (`pages.live_run`), so a person can sit in the agent's,
+The run goes on in the background (`playground.experiments.RunHandle`), so a person can sit in the agent's,
 the overseer's or the judge's seat: when their turn comes the form is shown at the top.
 A logged approval run can be read back without running anything.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pandas as pd
@@ -32,13 +31,18 @@ from pages.approval_view import (
 from pages.human import render_requests
 from pages.keys import key_fields, secret_keys
 from pages.live_controls import run_controls, start_live
-from pages.live_run import LiveRun, Registry
 from pages.protocol_form import seat_settings, seats_of
 from pages.widgets import get_store, md, require_app
 from playground.approval.metrics import approval_rows
 from playground.approval.sources import SOURCES
 from playground.datasets import DatasetError, list_builtins, load_dataset
-from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experiment
+from playground.experiments import (
+    SETUP_ERRORS,
+    ExperimentError,
+    RunHandle,
+    RunRegistry,
+    parse_experiment,
+)
 from playground.providers import Credentials
 from playground.providers.human import HUMAN
 from playground.safetext import md_prose
@@ -71,13 +75,13 @@ PERSON_SEATS = ("agent", "overseer", "judge")
 
 
 @st.cache_resource(show_spinner=False)
-def live_runs() -> Registry:
+def live_runs() -> RunRegistry:
     """Approval runs started from this page, shared by the server's sessions: a rerun, or a
     refresh (the run's id is in the URL), finds its run here."""
-    return Registry()
+    return RunRegistry()
 
 
-def attached_run() -> LiveRun | None:
+def attached_run() -> RunHandle | None:
     run = live_runs().get(st.session_state.get("appr.live") or st.query_params.get("live"))
     if run is not None:
         st.session_state["appr.live"] = run.id
@@ -173,12 +177,13 @@ def experiment(env: str, tasks: int, options: dict[str, Any], roles: dict[str, A
 # -- a run ----------------------------------------------------------------------------------
 
 
-def show_live(run: LiveRun, store: Store, stop: Any, desk: Any) -> None:
+def show_live(run: RunHandle, store: Store, stop: Any, desk: Any) -> None:
     """Follow the run; stop at a person's turn (its form goes into ``desk``), or say how the
     run ended."""
     status = st.status("Starting the approval run…", expanded=False)
     slot = st.empty()
     steps, draws, read = LiveSteps(), iter(range(1_000_000)), dict[str, Any]()
+    assert run.experiment is not None  # the page starts experiments, never resumes
     options = run.experiment.protocol_options().model_dump()
     people = own_sources(options["sources"], run.human_seats)
 
@@ -213,15 +218,12 @@ def show_live(run: LiveRun, store: Store, stop: Any, desk: Any) -> None:
         return
     run.end_shown = True
     stop.empty()
-    if isinstance(run.error, asyncio.CancelledError):
+    if run.status == "interrupted":
         status.update(label="Stopped", state="error")
         st.warning("The run was stopped: completed turns are kept, the run is marked interrupted.")
     elif run.error is not None:
         status.update(label="The run stopped", state="error")
-        message = " ".join(str(run.error).split()) or type(run.error).__name__
-        if not isinstance(run.error, SETUP_ERRORS):
-            message = f"{type(run.error).__name__}: {message}"
-        st.error(md_prose(run.credentials.redact(message)))
+        st.error(md_prose(run.error))
     elif run.summary is not None:
         status.update(
             label=f"Approval run finished in {run.summary.seconds:.1f} s", state="complete"

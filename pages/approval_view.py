@@ -19,7 +19,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages.live_run import LiveRun
 from pages.live_view import IDLE_TICK_S
 from pages.widgets import fmt_cost, fmt_int
 from playground.analysis.charts import layout
@@ -30,6 +29,7 @@ from playground.events import (
     TranscriptStarted,
     TurnCompleted,
 )
+from playground.experiments import RunHandle
 from playground.providers.human import HUMAN, HumanRequest
 from playground.records import Turn
 from playground.safetext import md_code, md_line, plot_text, plot_texts
@@ -146,7 +146,7 @@ class LiveSteps:
         return f"{self.finished} of {total} tasks done · {self.steps} steps taken"
 
 
-def follow(run: LiveRun, steps: LiveSteps, draw: Callable[[], None]) -> list[HumanRequest]:
+def follow(run: RunHandle, steps: LiveSteps, draw: Callable[[], None]) -> list[HumanRequest]:
     """Redraw the tables as the run's events arrive until it ends (returns []) or a person's
     turn is waiting (returns the waiting requests)."""
     seen, changed, drawn = 0, True, 0.0

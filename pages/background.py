@@ -6,13 +6,13 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.widgets import get_store
-from playground.experiments import SETUP_ERRORS, BackgroundRun, Experiment
+from playground.experiments import SETUP_ERRORS, Experiment, RunHandle, RunSummary
 from playground.providers import Credentials
 from playground.safetext import md_prose
 
 
 @st.cache_resource(show_spinner=False)
-def background_runs() -> dict[str, BackgroundRun]:
+def background_runs() -> dict[str, RunHandle[RunSummary]]:
     """Runs started from this server, by run id: they outlive page reruns and browser refreshes."""
     return {}
 
@@ -23,7 +23,14 @@ def start_background(
     """Start ``experiment`` (or resume the run ``resume``) in the background and register it;
     its id, or None after showing why it could not start."""
     try:
-        job = BackgroundRun(experiment, get_store(), credentials=credentials, resume=resume)
+        job = RunHandle.for_experiment(
+            experiment,
+            get_store(),
+            resume=resume,
+            credentials=credentials,
+            source="page",
+            keep_events=False,  # counts only: nobody replays a batch's events
+        )
         run_id = job.start()
     except SETUP_ERRORS as exc:
         st.error(md_prose(str(exc)))

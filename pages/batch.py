@@ -11,7 +11,7 @@ import streamlit as st
 from pages.background import background_runs, start_background
 from pages.keys import key_fields, secret_keys
 from pages.widgets import fmt_cost, fmt_int, get_store, require_app
-from playground.experiments import SETUP_ERRORS, BackgroundRun, parse_experiment
+from playground.experiments import SETUP_ERRORS, RunHandle, RunSummary, parse_experiment
 from playground.providers import Credentials
 from playground.safetext import md_code, md_line, md_prose
 
@@ -32,7 +32,7 @@ def start(text: str, credentials: Credentials, resume: str | None = None) -> Non
     start_background(experiment, credentials, resume)
 
 
-def show(job: BackgroundRun) -> None:
+def show(job: RunHandle[RunSummary]) -> None:
     p = job.progress
     c = p.counts
     with st.container(border=True):

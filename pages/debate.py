@@ -2,13 +2,12 @@
 consultancy, blind), its options and who sits in each seat (a model, or you), then watch the
 run stream in and see each judge's verdict. The run is executed and logged by the library.
 
-A run goes on in the background across reruns (`pages.live_run`): when a person's turn comes
+A run goes on in the background across reruns (`playground.experiments.RunHandle`): when a person's turn comes
 the page shows that seat's view and a form, and the run continues when it is submitted.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import streamlit as st
@@ -16,7 +15,6 @@ import streamlit as st
 from pages.human import render_requests
 from pages.keys import key_fields, secret_keys
 from pages.live_controls import run_controls, start_live
-from pages.live_run import LiveRun, Registry
 from pages.live_view import ProtocolLiveView, follow, render_extras
 from pages.protocol_form import (
     PROTOCOLS,
@@ -36,7 +34,13 @@ from pages.widgets import (
     require_app,
     role_style,
 )
-from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experiment
+from playground.experiments import (
+    SETUP_ERRORS,
+    ExperimentError,
+    RunHandle,
+    RunRegistry,
+    parse_experiment,
+)
 from playground.providers import Credentials
 from playground.providers.human import HUMAN
 from playground.records import Item
@@ -55,13 +59,13 @@ CONDITIONS = {
 
 
 @st.cache_resource(show_spinner=False)
-def live_runs() -> Registry:
+def live_runs() -> RunRegistry:
     """Runs started from this page, shared by the server's sessions: a rerun, or a refresh
     (the run's id is in the URL), finds its run here."""
-    return Registry()
+    return RunRegistry()
 
 
-def attached_run() -> LiveRun | None:
+def attached_run() -> RunHandle | None:
     run_id = st.session_state.get("debate.live") or st.query_params.get("live")
     run = live_runs().get(run_id)
     if run is not None:
@@ -80,10 +84,11 @@ def question_for_judge(item: Item) -> None:
 # -- a run ----------------------------------------------------------------------------------
 
 
-def show_live(run: LiveRun, store: Store, stop: Any) -> None:
+def show_live(run: RunHandle, store: Store, stop: Any) -> None:
     """Follow the run in the page; stop at a person's turn (its form is shown above the
     transcripts), or show how the run ended (and take the ``stop`` button away)."""
     experiment = run.experiment
+    assert experiment is not None  # the page starts experiments, never resumes
     options = experiment.protocol_options().model_dump()
     label = PROTOCOLS[experiment.protocol].label
     slot = st.empty()
@@ -107,22 +112,18 @@ def show_live(run: LiveRun, store: Store, stop: Any) -> None:
         return
     run.end_shown = True
     stop.empty()
-    error = run.error
-    if isinstance(error, asyncio.CancelledError):
+    if run.status == "interrupted":
         status.update(label="Stopped", state="error")
         st.warning(
             "The run was stopped: every completed turn is kept, and the run is marked "
             "interrupted (`playground run --resume` can finish it)."
         )
-    elif error is not None:
+    elif run.error is not None:
         if run.run_id:
             status.update(label="The run stopped", state="error")
         else:
             slot.empty()
-        message = " ".join(str(error).split()) or type(error).__name__
-        if not isinstance(error, SETUP_ERRORS):
-            message = f"{type(error).__name__}: {message}"
-        st.error(md_prose(run.credentials.redact(message)))
+        st.error(md_prose(run.error))
         return
     elif run.summary is not None:
         seconds = run.summary.seconds

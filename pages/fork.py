@@ -3,14 +3,13 @@ changed, and read the original and the new transcript side by side with both ver
 
 from __future__ import annotations
 
-import asyncio
 import tomllib
 
 import streamlit as st
 
 from pages.keys import key_fields, secret_keys
 from pages.widgets import get_store, render_transcript, require_app
-from playground.experiments import SETUP_ERRORS
+from playground.experiments import SETUP_ERRORS, RunHandle
 from playground.experiments.fork import fork
 from playground.providers import Credentials
 from playground.safetext import md_code, md_line, md_prose
@@ -67,17 +66,15 @@ changes_text = st.text_area("Changes (TOML)", value=EXAMPLE, height=150, key="fo
 if st.button("Run", type="primary", icon=":material/call_split:", key="fork.go"):
     try:
         changes = tomllib.loads(changes_text)
+        handle = RunHandle(
+            lambda options: fork(store, view.id, options, at_turn=at_turn, changes=changes),
+            credentials=credentials,
+            source="page",
+            keep_events=False,
+        )
         with st.spinner("Running the new transcript…"):
-            summary = asyncio.run(
-                fork(
-                    store,
-                    view.id,
-                    at_turn=at_turn,
-                    changes=changes,
-                    credentials=credentials,
-                    source="page",
-                )
-            )
+            handle.start()
+            summary = handle.outcome()
         st.session_state["fork.result"] = (view.id, summary.info.id)
     except tomllib.TOMLDecodeError as exc:
         st.error(f"changes: not valid TOML ({md_line(exc)})")

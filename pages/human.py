@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.live_run import LiveRun
 from pages.quotes_view import marked_markdown
 from pages.widgets import role_style, role_tag
+from playground.experiments import RunHandle
 from playground.providers.human import (
     HumanRequest,
     approval_reply,
@@ -31,11 +31,11 @@ SPEAKER = {
 }
 
 
-def _key(run: LiveRun, request: HumanRequest, name: str) -> str:
+def _key(run: RunHandle, request: HumanRequest, name: str) -> str:
     return f"human.{run.id}.{request.id}.{name}"
 
 
-def render_requests(run: LiveRun, requests: list[HumanRequest]) -> None:
+def render_requests(run: RunHandle, requests: list[HumanRequest]) -> None:
     """One panel per waiting turn (several when two human seats are asked at once)."""
     for request in requests:
         with st.container(border=True):
@@ -61,7 +61,7 @@ def seat_view(request: HumanRequest) -> None:
                 st.code(f"[{message.role}]\n{message.content}", language=None, wrap_lines=True)
 
 
-def entry_form(run: LiveRun, request: HumanRequest) -> None:
+def entry_form(run: RunHandle, request: HumanRequest) -> None:
     problem = st.session_state.pop(_key(run, request, "problem"), None)
     if problem:
         st.warning(md_prose(problem))
@@ -131,7 +131,7 @@ def entry_form(run: LiveRun, request: HumanRequest) -> None:
         )
 
 
-def _submit(run: LiveRun, request: HumanRequest) -> None:
+def _submit(run: RunHandle, request: HumanRequest) -> None:
     """Form callback (runs before the rerun): hand the entry to the waiting turn."""
     state = st.session_state
     reply, problem = "", None

@@ -6,13 +6,12 @@ from typing import Any
 
 import streamlit as st
 
-from pages.live_run import LiveRun, Registry
-from playground.experiments import Experiment
+from playground.experiments import Experiment, RunHandle, RunRegistry
 from playground.providers import Credentials
 from playground.store import Store
 
 
-def run_controls(live: LiveRun | None, label: str, prefix: str = "") -> tuple[bool, Any]:
+def run_controls(live: RunHandle | None, label: str, prefix: str = "") -> tuple[bool, Any]:
     """A Run button (key ``{prefix}run``) and, while ``live`` goes on, a Stop button (key
     ``{prefix}stop``) beside it; whether Run was clicked, and the Stop button's placeholder,
     which the live view empties when the run ends."""
@@ -27,8 +26,8 @@ def run_controls(live: LiveRun | None, label: str, prefix: str = "") -> tuple[bo
 
 
 def start_live(
-    registry: Registry,
-    previous: LiveRun | None,
+    registry: RunRegistry,
+    previous: RunHandle | None,
     experiment: Experiment,
     store: Store,
     credentials: Credentials,
@@ -39,7 +38,16 @@ def start_live(
     following), remember it in the session and the URL, and redraw the page."""
     if previous is not None and not previous.finished:
         previous.cancel()
-    live = registry.add(LiveRun(experiment, store, credentials, humans).start())
+    live = RunHandle.for_experiment(
+        experiment,
+        store,
+        credentials=credentials,
+        source="page",
+        stream=True,  # the library streams only when someone is watching
+        humans=humans,
+    )
+    live.start(timeout=0)  # the page shows it starting
+    registry.add(live)
     st.session_state[state_key] = live.id
     st.query_params["live"] = live.id
     st.rerun()  # draw the page as it is while a run goes on: with its Stop button

@@ -1,4 +1,4 @@
-"""Following a `LiveRun` on the page: replay its events into a live view, keep streaming until
+"""Following a `RunHandle` on the page: replay its events into a live view, keep streaming until
 the run ends or a person's turn is due, and under every finished transcript show the quotes
 each side cited and, with per-round judging, the judge's credence curve."""
 
@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from pages.credences import render_credences
-from pages.live_run import HumanAsked, LiveRun
 from pages.quotes_view import render_quotes
 from pages.widgets import LiveView, role_style
 from playground.events import TranscriptFinished, TurnCompleted, TurnStarted, VerdictReached
+from playground.experiments import HumanAsked, RunHandle
 from playground.protocols.quotes import QuoteMode
 from playground.providers.human import HUMAN, HumanRequest
 from playground.records import Assignment, Item, Turn, Verdict
@@ -86,7 +86,7 @@ class ProtocolLiveView(LiveView):
         self.status.update(label=f"{label} · {seconds:.0f} s")
 
 
-def follow(run: LiveRun, view: ProtocolLiveView) -> list[HumanRequest]:
+def follow(run: RunHandle, view: ProtocolLiveView) -> list[HumanRequest]:
     """Show the run's events from the start and keep showing them as they come, until the run
     ends (returns []) or a person's turn is waiting (returns the waiting requests). The page
     never shows past the point where a waiting turn was asked, so a person sees no more than

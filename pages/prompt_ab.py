@@ -8,7 +8,6 @@ survives reruns; model text is shown in dataframes and `st.code`, never as HTML.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pandas as pd
@@ -17,8 +16,8 @@ import streamlit as st
 from pages.keys import key_fields, secret_keys
 from pages.widgets import fmt_pct
 from playground.datasets import list_builtins, load_dataset
-from playground.events import Event, RunStarted, TranscriptFinished
-from playground.experiments import SETUP_ERRORS, ExperimentError, parse_experiment
+from playground.events import RunStarted, TranscriptFinished
+from playground.experiments import SETUP_ERRORS, ExperimentError, RunHandle, parse_experiment
 from playground.prompting import PromptVersion
 from playground.prompting.ab import plan_ab, run_ab
 from playground.prompting.pairs import ABResult, compare_runs
@@ -184,30 +183,31 @@ def _experiment(
 
 
 def _run(plan: Any, store: Store, credentials: Credentials) -> None:
-    """Run both arms here, on the page's thread, with a progress bar fed by the run's events."""
+    """Run both arms in a `RunHandle` (arm A, then arm B) with a progress bar here, fed by
+    the run's events as they arrive."""
     bar = st.progress(0.0, text="Starting arm A…")
-    state: dict[str, Any] = {"total": 0, "done": 0, "arm": "A"}
-
-    def sink(event: Event) -> None:
-        if isinstance(event, RunStarted):
-            state["total"] = 2 * event.total
-        elif isinstance(event, TranscriptFinished):
-            state["done"] += 1
-            total = max(state["total"], 1)
-            text = f"Arm {state['arm']}: {state['done']} of {total} transcripts done"
-            bar.progress(min(state["done"] / total, 1.0), text=text)
-
-    def started(arm: str, run_id: str) -> None:
-        state["arm"] = arm
-
-    try:
-        result = asyncio.run(
-            run_ab(plan, store, credentials=credentials, sink=sink, source="page", on_start=started)
-        )
-    except SETUP_ERRORS as exc:
+    run = RunHandle(lambda options: run_ab(plan, store, options), credentials=credentials,
+                    source="page")  # fmt: skip
+    run.start(timeout=0)
+    seen, total, done, arms = 0, 0, 0, 0
+    while True:
+        ended = run.finished  # read first: every event before the end is then in the log
+        for event in run.events(seen):
+            seen += 1
+            if isinstance(event, RunStarted):
+                total, arms = 2 * event.total, arms + 1
+            elif isinstance(event, TranscriptFinished):
+                done += 1
+                text = f"Arm {'AB'[arms > 1]}: {done} of {max(total, 1)} transcripts done"
+                bar.progress(min(done / max(total, 1), 1.0), text=text)
+        if ended:
+            break
+        run.wait(seen, 0.5)
+    if run.status != "done" or run.result is None:
         bar.empty()
-        st.error(md_prose(credentials.redact(str(exc))))
+        st.error(md_prose(run.error or "The A/B run was stopped."))
         return
+    result = run.result
     bar.progress(1.0, text=f"Both arms done: {len(result.pairs)} pairs")
     st.session_state["prompts.ab.runs"] = (result.a.run_id, result.b.run_id)
 

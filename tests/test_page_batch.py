@@ -6,7 +6,7 @@ import time
 from streamlit.testing.v1 import AppTest
 from test_pages import APP, TIMEOUT, texts
 
-from playground.experiments import BackgroundRun, parse_experiment
+from playground.experiments import RunHandle, parse_experiment
 from playground.store import Store
 
 
@@ -47,7 +47,7 @@ def wait_for(condition, seconds=30.0):
 def test_background_run_counts_and_finishes(store, openai_server):
     openai_server.responder = responder
     exp = parse_experiment(__import__("tomllib").loads(experiment_text(openai_server.base_url)))
-    job = BackgroundRun(exp, store)
+    job = RunHandle.for_experiment(exp, store)
     run_id = job.start()
     assert run_id and store.get_run(run_id) is not None
     job.join(30)
@@ -61,14 +61,14 @@ def test_cancel_interrupts_and_resume_finishes(store, openai_server):
     openai_server.responder = responder
     openai_server.latency = 0.2
     exp = parse_experiment(__import__("tomllib").loads(experiment_text(openai_server.base_url, 6)))
-    job = BackgroundRun(exp, store)
+    job = RunHandle.for_experiment(exp, store)
     run_id = job.start()
     wait_for(lambda: job.progress.done >= 2)
     job.cancel()
     job.join(30)
     assert job.status == "interrupted"
     assert store.get_run(run_id).status == "interrupted"
-    resumed = BackgroundRun(None, store, resume=run_id)
+    resumed = RunHandle.for_experiment(None, store, resume=run_id)
     assert resumed.start() == run_id
     resumed.join(60)
     assert resumed.status == "done"
@@ -85,7 +85,7 @@ def test_setting_errors_fail_the_start_in_one_line(store):
             "roles": {"debater": {"model": "local/smollm2"}, "judge": {"model": "local/smollm2"}},
         }
     )
-    job = BackgroundRun(exp, store)
+    job = RunHandle.for_experiment(exp, store)
     assert job.start() is None
     assert job.status == "failed" and "unknown" in job.error and "\n" not in job.error
 

@@ -3,17 +3,16 @@ and find the transcript ids to do so."""
 
 from __future__ import annotations
 
-import asyncio
 import tomllib
 from typing import Any
 
 import click
 
-from ..experiments import SETUP_ERRORS
+from ..experiments import SETUP_ERRORS, RunHandle, RunOptions
 from ..experiments.fork import fork as fork_transcript
 from ..experiments.fork import merge
-from ..providers import Credentials
 from .progress import Progress
+from .run import follow
 
 
 def parse_sets(sets: tuple[str, ...]) -> dict[str, Any]:
@@ -39,17 +38,15 @@ def parse_sets(sets: tuple[str, ...]) -> dict[str, Any]:
 
 def _run(obj, transcript_id: str, at_turn: int | None, sets: tuple[str, ...]) -> None:
     try:
-        summary = asyncio.run(
-            fork_transcript(
-                obj.store(),
-                transcript_id,
-                at_turn=at_turn,
-                changes=parse_sets(sets),
-                credentials=Credentials(),
-                sink=Progress(),
-                source="cli",
-            )
+        store, changes = obj.store(), parse_sets(sets)
+        handle = RunHandle(
+            lambda options: fork_transcript(
+                store, transcript_id, options, at_turn=at_turn, changes=changes
+            ),
+            RunOptions(sink=Progress(), source="cli"),
+            keep_events=False,
         )
+        summary = follow(handle, "interrupted: the turns completed so far are kept")
     except SETUP_ERRORS as exc:
         raise click.UsageError(str(exc)) from None
     for line in summary.lines():

@@ -9,7 +9,7 @@ from typing import TextIO
 import click
 
 from ..events import Event, RunStarted, TranscriptFinished, TranscriptStarted, VerdictReached
-from ..experiments.background import RunProgress
+from ..experiments.progress import RunProgress
 
 
 class Progress:

@@ -3,14 +3,15 @@ live progress on stderr, then a summary."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
+from typing import TypeVar
 
 import click
 
-from ..experiments import SETUP_ERRORS, load_experiment, run_experiment
-from ..providers import Credentials
+from ..experiments import SETUP_ERRORS, RunHandle, RunOptions, load_experiment
 from .progress import Progress
+
+T = TypeVar("T")
 
 
 @click.command()
@@ -44,27 +45,41 @@ def run(
         exp = load_experiment(experiment) if experiment else None
         if exp is not None and limit:
             exp.limit = limit
-        coro = run_experiment(
+        options = RunOptions(sink=Progress(), source="cli", on_start=click.echo)
+        handle = RunHandle.for_experiment(
             exp,
             store,
-            credentials=Credentials(),
-            sink=Progress(),
-            source="cli",
-            on_start=lambda run_id: click.echo(run_id),
+            options,
             resume=resume,
+            keep_events=False,
             **_overrides(concurrency, no_cache),
         )
-        summary = asyncio.run(coro)
+        summary = follow(handle)
     except SETUP_ERRORS as exc:
         raise click.UsageError(str(exc)) from None
-    except KeyboardInterrupt:
-        click.echo("interrupted: completed transcripts are kept; continue with --resume", err=True)
-        sys.exit(130)
     for line in summary.lines():
         click.echo(line)
     counts = summary.info.verdicts
     if counts.get("error") and not (counts.get("ok") or counts.get("unparseable")):
         sys.exit(1)  # nothing but errors: let scripts notice
+
+
+RESUMABLE = "interrupted: completed transcripts are kept; continue with --resume"
+
+
+def follow(handle: RunHandle[T], interrupted: str = RESUMABLE) -> T:
+    """Start ``handle`` and wait for what it returns; Ctrl-C stops the run (marked
+    ``interrupted``, what completed kept), says ``interrupted`` and exits with 130."""
+    try:
+        handle.start()
+        while not handle.join(0.5):
+            pass
+    except KeyboardInterrupt:
+        handle.cancel()
+        handle.join()
+        click.echo(interrupted, err=True)
+        sys.exit(130)
+    return handle.outcome()
 
 
 def _overrides(concurrency: int | None, no_cache: bool) -> dict:

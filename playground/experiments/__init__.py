@@ -1,24 +1,24 @@
-"""Experiments: the TOML file that describes a run, and the runner that executes it."""
+"""Experiments: the TOML file that describes a run, the runner that executes it, the options
+that say how, and the handle that runs any of it on a thread of its own."""
 
-from ..datasets import DatasetError
-from ..prompts import PromptError
-from ..providers import ProviderError
-from .background import BackgroundRun, RunProgress
 from .config import Experiment, ExperimentError, RoleConfig, load_experiment, parse_experiment
+from .handle import SETUP_ERRORS, HumanAsked, RunHandle, RunRegistry, Status
+from .options import RunOptions
+from .progress import RunProgress
 from .runner import RunSummary, build_seats, run_experiment, select_items
-
-SETUP_ERRORS = (ExperimentError, DatasetError, PromptError, ProviderError)
-"""What a bad experiment, dataset, prompt or provider setting raises before a run starts; each
-message is one line, shown as it is (CLI and pages)."""
 
 __all__ = [
     "SETUP_ERRORS",
-    "BackgroundRun",
     "Experiment",
     "ExperimentError",
+    "HumanAsked",
     "RoleConfig",
+    "RunHandle",
+    "RunOptions",
     "RunProgress",
+    "RunRegistry",
     "RunSummary",
+    "Status",
     "build_seats",
     "load_experiment",
     "parse_experiment",

@@ -5,18 +5,20 @@ in exports); the copied turns are marked ``meta.copied``."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import time
 from collections.abc import Callable
 from typing import Any
 
-from ..events import Sink, fan_out
+from ..events import fan_out
 from ..protocols import Protocol, TranscriptContext
-from ..providers import Credentials, Model, RetryPolicy
+from ..providers import RetryPolicy
 from ..records import Turn
 from ..store import RunInfo, Store, TranscriptView
 from ..store.cache import ResponseCache
 from .config import Experiment, ExperimentError, parse_experiment
+from .options import RunOptions, run_options
 from .runner import RunSummary, create_run, prepare
 
 
@@ -57,40 +59,43 @@ async def run_linked(
     experiment: Experiment,
     parent: dict[str, Any],
     copied: list[Turn],
+    options: RunOptions | None = None,
     *,
-    credentials: Credentials,
-    models: dict[str, Model] | None = None,
-    sink: Sink | None = None,
-    stream: bool = False,
-    source: str = "library",
     cache: bool = True,
     setup: Callable[[Protocol], None] | None = None,
+    **fields: Any,
 ) -> tuple[RunSummary, str]:
     """Run ``original``'s item and assignment again as a new run linked to it (``parent`` goes
     to the run's config, the transcript's ``parent_id`` is the original), starting from the
-    ``copied`` turns; ``setup`` adjusts the protocol first. The summary and the new
-    transcript's id."""
+    ``copied`` turns; ``setup`` adjusts the protocol first, ``options`` (or its fields as
+    keywords) say how to run. The summary and the new transcript's id."""
+    opts = run_options(options, **fields)
     started = time.perf_counter()
-    protocol, seats, provenance = prepare(experiment, credentials, models, store)
+    protocol, seats, provenance = prepare(experiment, opts.credentials, opts.models, store)
     if setup:
         setup(protocol)
-    run_id = create_run(store, experiment, provenance, source, items=1, parent=parent)
+    run_id = create_run(store, experiment, provenance, opts.source, items=1, parent=parent)
+    if opts.on_start:
+        opts.on_start(run_id)
     ctx = TranscriptContext(
         run_id=run_id,
         item=original.item,
         assignment=original.assignment,
         seats=seats,
-        emit=fan_out([store.record, sink]),
+        emit=fan_out([store.record, opts.sink]),
         provenance=provenance,
-        retry=RetryPolicy(),
-        redact=credentials.redact,
+        retry=opts.retry or RetryPolicy(),
+        redact=opts.credentials.redact,
         cache=ResponseCache(store) if experiment.cache and cache else None,
-        stream=stream,
+        stream=opts.stream,
     )
     status = "failed"
     try:
         await protocol.run_transcript(ctx, parent_id=original.id, copied=copied)
         status = "done"
+    except asyncio.CancelledError:
+        status = "interrupted"  # as for any run: the copied and completed turns stay
+        raise
     finally:
         store.finish_run(run_id, status)
     info = store.get_run(run_id)
@@ -101,20 +106,17 @@ async def run_linked(
 async def fork(
     store: Store,
     transcript_id: str,
+    options: RunOptions | None = None,
     *,
     at_turn: int | None = None,
     changes: dict[str, Any] | None = None,
-    credentials: Credentials | None = None,
-    models: dict[str, Model] | None = None,
-    sink: Sink | None = None,
-    stream: bool = False,
-    source: str = "library",
+    **fields: Any,
 ) -> RunSummary:
     """Keep the turns up to index ``at_turn`` and run the rest of the protocol again, with the
     original run's experiment plus ``changes`` (e.g. ``{"roles": {"judge": {"model": ...}}}``).
 
     ``at_turn=None`` re-judges: every turn but the final verdicts' is kept, so only the judges
-    (as changed) speak.
+    (as changed) speak. ``options`` (or its fields as keywords) say how to run.
     """
     original, run = load_original(store, transcript_id)
     verdict_turns = {v.turn_index for _, v, _ in original.verdicts}
@@ -132,7 +134,6 @@ async def fork(
     experiment = forked_experiment(run, original, changes, label)
     parent = {"transcript": transcript_id, "run": run.id, "kind": kind, "at_turn": at_turn}
     summary, _ = await run_linked(
-        store, original, experiment, parent, keep, credentials=credentials or Credentials(),
-        models=models, sink=sink, stream=stream, source=source,
-    )  # fmt: skip
+        store, original, experiment, parent, keep, run_options(options, **fields)
+    )
     return summary

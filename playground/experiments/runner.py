@@ -7,13 +7,14 @@ import asyncio
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .. import __version__, package_versions
 from ..datasets import load_dataset
-from ..events import RunStarted, Sink, fan_out
+from ..events import RunStarted, fan_out
 from ..prompting.validate import check_for_seat
 from ..prompting.versions import resolve_prompt
 from ..prompts import PromptError, get_prompt
@@ -27,6 +28,7 @@ from ..store.cache import ResponseCache
 from ..store.redact import drop_redacted
 from ..store.writes import unwritable
 from .config import Experiment, ExperimentError
+from .options import RunOptions, run_options
 
 
 def new_run_id() -> str:
@@ -56,7 +58,7 @@ class RunSummary:
 def build_seats(
     experiment: Experiment,
     credentials: Credentials,
-    models: dict[str, Model] | None = None,
+    models: Mapping[str, Model] | None = None,
     store: Store | None = None,
 ) -> dict[str, Seat]:
     """Resolve each seat's model, generation parameters, prompt template and provider limiter.
@@ -130,7 +132,7 @@ def load_run_experiment(store: Store, run_id: str) -> Experiment:
 def prepare(
     experiment: Experiment,
     credentials: Credentials,
-    models: dict[str, Model] | None = None,
+    models: Mapping[str, Model] | None = None,
     store: Store | None = None,
 ) -> tuple[Protocol, dict[str, Seat], Provenance]:
     """Check an experiment and build its protocol, seats and the provenance its verdicts carry
@@ -179,41 +181,38 @@ def create_run(
 async def run_experiment(
     experiment: Experiment | None,
     store: Store,
+    options: RunOptions | None = None,
     *,
-    credentials: Credentials | None = None,
-    sink: Sink | None = None,
-    models: dict[str, Model] | None = None,
-    retry: RetryPolicy | None = None,
-    source: str = "library",
-    on_start: Callable[[str], None] | None = None,
     resume: str | None = None,
     concurrency: int | None = None,
     cache: bool | None = None,
-    stream: bool = False,
+    **fields: Any,
 ) -> RunSummary:
     """Run every item of an experiment and record it in ``store``; return the summary.
+
+    ``options`` says how (credentials, your own models, the sink, streaming, the source, the
+    retry policy, an ``on_start`` callback); its fields may be given as keywords instead
+    (`RunOptions`). ``sink`` sees every event after the store has recorded it; with
+    ``stream`` it also gets each reply's text as it arrives (`TextDelta`), which is how the
+    page streams. ``on_start`` is called with the run id as soon as the run is recorded.
 
     ``resume`` continues a stored run that was interrupted or killed: transcripts that reached a
     verdict are kept and not redone; unfinished ones are run again (their partial turns stay,
     marked ``abandoned``, and produce no record). ``experiment`` is then None: the run's own
-    stored experiment is used.
-
-    ``sink`` sees every event after the store has recorded it; with ``stream`` it also gets
-    each reply's text as it arrives (`TextDelta`), which is how the page streams.
-    ``on_start`` is called with the run id as soon as the run is recorded.
-    ``concurrency`` and ``cache`` override the experiment's own settings.
-    ``models`` replaces the model of a role, for library users with their own `Model` objects.
-    Cancelling (Ctrl-C) marks the run ``interrupted``; what completed stays recorded.
+    stored experiment is used. ``concurrency`` and ``cache`` override the experiment's own
+    settings. Cancelling (Ctrl-C, `RunHandle.cancel`) marks the run ``interrupted``; what
+    completed stays recorded. To run it on a thread of its own, use `RunHandle`.
     """
     started = time.perf_counter()
-    credentials = credentials or Credentials()
+    opts = run_options(options, **fields)
+    credentials, sink = opts.credentials, opts.sink
     if resume:
         experiment = load_run_experiment(store, resume)
     if experiment is None:
         raise ExperimentError("nothing to run: give an experiment or a run id to resume")
     overrides = {"concurrency": concurrency, "cache": cache}
     experiment = experiment.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-    protocol, seats, provenance = prepare(experiment, credentials, models, store)
+    protocol, seats, provenance = prepare(experiment, credentials, opts.models, store)
     items = select_items(experiment, store, protocol)
     try:
         protocol.check_items(items)
@@ -225,9 +224,9 @@ async def run_experiment(
         run_id = resume
         done = store.reopen_run(run_id)
     else:
-        run_id = create_run(store, experiment, provenance, source, items=len(items))
-    if on_start:
-        on_start(run_id)
+        run_id = create_run(store, experiment, provenance, opts.source, items=len(items))
+    if opts.on_start:
+        opts.on_start(run_id)
     emit = fan_out([store.record, sink])
     responses = ResponseCache(store) if experiment.cache else None
 
@@ -247,10 +246,10 @@ async def run_experiment(
                     seats=seats,
                     emit=emit,
                     provenance=provenance,
-                    retry=retry or RetryPolicy(),
+                    retry=opts.retry or RetryPolicy(),
                     redact=credentials.redact,
                     cache=responses,
-                    stream=stream,
+                    stream=opts.stream,
                 )
             )
     emit(RunStarted(run_id, total=len(contexts), skipped=skipped))

@@ -13,12 +13,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from ..events import Sink
 from ..experiments.config import Experiment, ExperimentError, RoleConfig
+from ..experiments.options import RunOptions, run_options
 from ..experiments.runner import run_experiment
 from ..prompts import PromptError
-from ..providers import Credentials, Model
 from ..store import Store
 from .pairs import ABResult, compare_runs
 from .versions import resolve_prompt
@@ -89,29 +89,25 @@ def plan_ab(
 async def run_ab(
     plan: ABPlan,
     store: Store,
+    options: RunOptions | None = None,
     *,
-    models: dict[str, Model] | None = None,
-    credentials: Credentials | None = None,
-    sink: Sink | None = None,
-    source: str = "library",
     on_start: Callable[[str, str], None] | None = None,
     concurrency: int | None = None,
+    **fields: Any,
 ) -> ABResult:
     """Run arm A, then arm B (so B can replay A's identical calls from the cache), and compare.
 
-    ``on_start(arm, run_id)`` is called as each arm's run is recorded; ``sink`` sees both arms'
-    events; ``models`` seats the same `Model` objects in both arms.
+    ``on_start(arm, run_id)`` is called as each arm's run is recorded (as is the options'
+    own ``on_start(run_id)``); ``options`` (or its fields as keywords) say how to run both
+    arms: the sink sees both arms' events, ``models`` seats the same `Model` objects in both.
     """
+    opts = run_options(options, **fields)
     run_ids = []
     for arm, experiment in (("A", plan.a), ("B", plan.b)):
         summary = await run_experiment(
             experiment,
             store,
-            credentials=credentials,
-            sink=sink,
-            models=models,
-            source=source,
-            on_start=_announce(on_start, arm),
+            opts.merged(on_start=_announce(opts.on_start, on_start, arm)),
             concurrency=concurrency,
         )
         run_ids.append(summary.info.id)
@@ -119,11 +115,17 @@ async def run_ab(
 
 
 def _announce(
-    on_start: Callable[[str, str], None] | None, arm: str
+    own: Callable[[str], None] | None, on_start: Callable[[str, str], None] | None, arm: str
 ) -> Callable[[str], None] | None:
     if on_start is None:
-        return None
-    return lambda run_id: on_start(arm, run_id)
+        return own
+
+    def announce(run_id: str) -> None:
+        if own:
+            own(run_id)
+        on_start(arm, run_id)
+
+    return announce
 
 
 def find_ab(store: Store, ab_id: str) -> tuple[str, str]:

@@ -16,11 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ...events import Sink
 from ...experiments.config import ExperimentError
 from ...experiments.fork import forked_experiment, load_original, run_linked
+from ...experiments.options import RunOptions, run_options
 from ...experiments.runner import RunSummary
-from ...providers import Credentials, Model
 from ...records import Turn
 from ...store import Store, TranscriptView
 from ..base import Protocol
@@ -99,17 +98,15 @@ async def fork_tree(
     transcript_id: str,
     node: str,
     kind: Kind,
+    options: RunOptions | None = None,
     *,
     answer: str | None = None,
     changes: dict[str, Any] | None = None,
-    credentials: Credentials | None = None,
-    models: dict[str, Model] | None = None,
-    sink: Sink | None = None,
-    stream: bool = False,
-    source: str = "library",
+    **fields: Any,
 ) -> TreeFork:
     """Fork an amplification transcript at ``node`` as a new run (``config.parent`` names the
-    original), with the original experiment plus ``changes`` (e.g. another decomposer)."""
+    original), with the original experiment plus ``changes`` (e.g. another decomposer);
+    ``options`` (or its fields as keywords) say how to run."""
     original, run = load_original(store, transcript_id)
     if run.protocol != Amplification.name:
         raise ExperimentError(f"transcript {transcript_id} is {run.protocol}, not amplification")
@@ -123,8 +120,7 @@ async def fork_tree(
 
     parent = {"transcript": transcript_id, "run": run.id, "kind": kind, "node": node}
     summary, new_id = await run_linked(
-        store, original, experiment, parent, copied, credentials=credentials or Credentials(),
-        models=models, sink=sink, stream=stream, source=source, cache=kind == "edit",
-        setup=setup,
+        store, original, experiment, parent, copied, run_options(options, **fields),
+        cache=kind == "edit", setup=setup,
     )  # fmt: skip
     return TreeFork(summary, new_id)
