@@ -11,7 +11,6 @@ from datetime import date
 from functools import partial
 
 import pandas as pd
-import sqlalchemy as sa
 import streamlit as st
 
 from pages.widgets import get_store, require_app
@@ -24,6 +23,7 @@ from playground.export.flat import flat_tables, table_bytes
 from playground.export.markdown import item_markdown, run_items, safe_name
 from playground.safetext import md_line
 from playground.store import Store
+from playground.store.queries import log_version
 from playground.store.tags import parse_tags, set_run_tags
 
 REPS = 200
@@ -31,13 +31,7 @@ REPS = 200
 
 def data_version(store: Store) -> str:
     """Changes whenever verdicts are added or runs change (status, tags): the cache key."""
-    with store.engine.connect() as conn:
-        v = store.verdicts
-        count, last = conn.execute(sa.select(sa.func.count(), sa.func.max(v.c.created_at))).one()
-        runs = conn.execute(
-            sa.select(store.runs.c.id, store.runs.c.status, store.runs.c.tags)
-        ).all()
-    return json.dumps([count, str(last), [list(r) for r in runs]], default=str)
+    return log_version(store)
 
 
 @st.cache_resource(show_spinner="Loading verdicts…", max_entries=2)

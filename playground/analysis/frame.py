@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from ..store import Store
+from ..store.bulk import Reader
+from ..store.queries import reading_rows, run_rows, turn_models, usage_rows, verdict_rows
 from .parse import (
     judge_label,
     parse_assignments,
@@ -35,8 +36,7 @@ from .parse import (
     parse_provenance,
     prompt_version,
 )
-from .sql import Reader, as_text, in_chunks, raw_rows
-from .turns import USAGE_COLUMNS, build_readings, readings_statement, usage_statement
+from .turns import USAGE_COLUMNS, build_readings
 
 VERDICT_COLUMNS = [
     "verdict_id", "run_id", "transcript_id", "item_id", "protocol", "run_name",
@@ -133,41 +133,15 @@ def _datetimes(values: Iterable[Any]) -> pd.Series:
     return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601"))
 
 
-def load_runs(store: Store, conn: Reader | sa.Connection) -> pd.DataFrame:
-    r = store.runs
+def load_runs(store: Store, conn: Reader) -> pd.DataFrame:
     cols = ["run_id", "run_name", "protocol", "dataset", "status", "source", "tags"]
-    rows = raw_rows(
-        conn,
-        sa.select(
-            r.c.id, r.c.name, r.c.protocol, r.c.dataset, r.c.status, r.c.source,
-            as_text(r.c.tags), as_text(r.c.created_at), as_text(r.c.finished_at),
-            r.c.config[("parent", "kind")].as_string(),
-        ).order_by(r.c.created_at, r.c.id),
-    )  # fmt: skip
+    rows = run_rows(store, conn)
     names = [*cols, "created_at", "finished_at", "parent_kind"]
     frame = pd.DataFrame(rows, columns=names, dtype=object)
     frame["tags"] = [tuple(json.loads(t)) if t else () for t in frame["tags"]]
     frame["created_at"] = _datetimes(frame["created_at"])
     frame["finished_at"] = _datetimes(frame["finished_at"])
     return frame
-
-
-def verdict_statement(store: Store, text: bool = False) -> sa.Select:
-    """The verdict × transcript query; ``text`` adds the columns only an export needs."""
-    v, t = store.verdicts, store.transcripts
-    provenance = as_text(v.c.provenance)
-    columns = [
-        v.c.id, v.c.run_id, v.c.transcript_id, t.c.item_id, v.c.role, v.c.status, v.c.choice,
-        v.c.is_correct, t.c.item["correct"].as_integer(), as_text(t.c.assignment),
-        as_text(v.c.credences), v.c.turn_index, provenance, as_text(v.c.created_at),
-        t.c.parent_id, as_text(v.c.metrics),
-    ]  # fmt: skip
-    if text:
-        columns += [
-            t.c.item["question"].as_string(), as_text(t.c.item["answers"]), v.c.raw, v.c.reason,
-            t.c.status, t.c.error,
-        ]  # fmt: skip
-    return sa.select(*columns).join_from(v, t, t.c.id == v.c.transcript_id)
 
 
 RAW_VERDICT = [
@@ -286,13 +260,11 @@ def _judges_from_turns(store: Store, conn: Reader, verdicts: pd.DataFrame) -> No
     missing = verdicts["judge_model"].isna() & verdicts["turn_index"].notna()
     if not missing.any():
         return
-    u = store.turns
     wanted = verdicts.loc[missing, ["transcript_id", "turn_index"]]
-    stmt = sa.select(u.c.transcript_id, u.c["index"], u.c.model, u.c.prompt_id, u.c.prompt_hash)
     found = {
         (tid, idx): (model, prompt_version({"prompt_id": pid, "prompt_hash": digest}))
-        for tid, idx, model, pid, digest in in_chunks(
-            conn, stmt, u.c.transcript_id, wanted["transcript_id"].unique().tolist()
+        for tid, idx, model, pid, digest in turn_models(
+            store, conn, wanted["transcript_id"].unique().tolist()
         )
     }
     for i, tid, idx in zip(
@@ -321,13 +293,9 @@ def load_frames(
     ``readings`` wait for them on first use.
     """
     ids = list(run_ids) if run_ids is not None else None
-    t = store.transcripts
 
     def usage() -> pd.DataFrame:
-        rows: list[tuple[Any, ...]] = []
-        if turns:
-            with Reader(store) as conn:
-                rows = in_chunks(conn, usage_statement(store), t.c.run_id, ids)
+        rows = usage_rows(store, ids) if turns else []
         table = pd.DataFrame(rows, columns=USAGE_COLUMNS, dtype=object)
         for name in ("input_tokens", "output_tokens", "cost_usd", "latency_ms", "bucket"):
             table[name] = pd.to_numeric(table[name]).astype(float)
@@ -336,16 +304,12 @@ def load_frames(
         return table
 
     def readings() -> pd.DataFrame:
-        rows: list[tuple[Any, ...]] = []
-        if turns:
-            with Reader(store) as conn:
-                rows = in_chunks(conn, readings_statement(store), t.c.run_id, ids)
-        return build_readings(rows)
+        return build_readings(reading_rows(store, ids) if turns else [])
 
     pending_usage, pending_readings = _WORKERS.submit(usage), _WORKERS.submit(readings)
     with Reader(store) as conn:
         runs = load_runs(store, conn)
-        rows = in_chunks(conn, verdict_statement(store, text), store.verdicts.c.run_id, ids)
+        rows = verdict_rows(store, conn, ids, text)
     verdicts, roles, options = build_verdicts(rows, runs, text)
     if (verdicts["judge_model"].isna() & verdicts["turn_index"].notna()).any():
         with Reader(store) as conn:

@@ -8,55 +8,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
-from ..store import Store
-from .sql import as_text
+from ..store.queries import BUCKETS_PER_E, USAGE_COLUMNS
 
-BUCKETS_PER_E = 40
-"""Latency histogram resolution: buckets per factor of e (each bucket spans 2.5%)."""
-
-
-def usage_statement(store: Store) -> sa.Select:
-    t, u = store.transcripts, store.turns
-    bucket = sa.case(
-        (u.c.latency_ms >= 0, sa.func.floor(sa.func.ln(u.c.latency_ms + 1) * BUCKETS_PER_E)),
-        else_=None,
-    )
-    keys = [t.c.run_id, u.c.role, u.c.model, bucket]
-    return (
-        sa.select(
-            *keys,
-            sa.func.count(),
-            sa.func.sum(sa.case((u.c.error.is_not(None), 1), else_=0)),
-            sa.func.sum(u.c.input_tokens),
-            sa.func.count(u.c.input_tokens),
-            sa.func.sum(u.c.output_tokens),
-            sa.func.count(u.c.output_tokens),
-            sa.func.sum(u.c.cost_usd),
-            sa.func.count(u.c.cost_usd),
-            sa.func.sum(u.c.latency_ms),
-            sa.func.count(u.c.latency_ms),
-        )
-        .join_from(u, t, t.c.id == u.c.transcript_id)
-        .where(sa.func.coalesce(u.c.meta["copied"].as_boolean(), False).is_(False))
-        .group_by(*keys)
-    )
-
-
-USAGE_COLUMNS = [
-    "run_id", "role", "model", "bucket", "turns", "errors", "input_tokens",
-    "with_input", "output_tokens", "with_output", "cost_usd", "with_cost", "latency_ms",
-    "with_latency",
-]  # fmt: skip
-
-
-def readings_statement(store: Store) -> sa.Select:
-    t, u = store.transcripts, store.turns
-    return sa.select(
-        t.c.run_id, u.c.transcript_id, u.c["index"], u.c.role, u.c.round, u.c.model,
-        t.c.item["correct"].as_integer(), as_text(u.c.meta),
-    ).join_from(u, t, t.c.id == u.c.transcript_id).where(as_text(u.c.meta) != "{}")  # fmt: skip
+__all__ = ["BUCKETS_PER_E", "USAGE_COLUMNS", "build_readings"]
 
 
 def build_readings(rows: list[tuple[Any, ...]]) -> pd.DataFrame:

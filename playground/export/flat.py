@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
 from ..analysis.filters import Filters, apply
 from ..analysis.frame import Frames, load_frames
-from ..analysis.sql import raw_rows
 from ..store import Store
+from ..store.queries import turn_columns, turn_rows
 
 VERDICT_EXPORT = [
     "verdict_id", "run_id", "run_name", "run_tags", "run_created_at", "transcript_id",
@@ -67,37 +66,20 @@ def turn_table(store: Store, transcript_ids: Sequence[str], runs: pd.DataFrame) 
     run_id, transcript_id, index, then the turns table's own columns (role, round, model,
     resolved_model, content, prompt_id, prompt_hash, params, input/output tokens, latency_ms,
     cost_usd, error, retries, meta, created_at and any added by later migrations)."""
-    tu, tr = store.turns, store.transcripts
-    own = [c for c in tu.columns if c.name not in ("transcript_id", "index")]
-    select = [
-        tr.c.run_id,
-        tu.c.transcript_id,
-        tu.c["index"],
-        *(sa.cast(c, sa.Text) if isinstance(c.type, sa.JSON | sa.DateTime) else c for c in own),
-    ]
-    names = ["run_id", "transcript_id", "index", *(c.name for c in own)]
-    rows: list[tuple[Any, ...]] = []
+    columns = turn_columns(store)
     ids = list(dict.fromkeys(transcript_ids))
-    with store.engine.connect() as conn:
-        for start in range(0, len(ids), 500):
-            stmt = (
-                sa.select(*select)
-                .join_from(tu, tr, tr.c.id == tu.c.transcript_id)
-                .where(tu.c.transcript_id.in_(ids[start : start + 500]))
-            )
-            rows += raw_rows(conn, stmt)
-    table = pd.DataFrame(rows, columns=names, dtype=object)
+    rows = turn_rows(store, ids)
+    table = pd.DataFrame(rows, columns=[name for name, _ in columns], dtype=object)
     order = {tid: i for i, tid in enumerate(ids)}
     table["_order"] = table["transcript_id"].map(order)
     table = table.sort_values(["_order", "index"], kind="stable").drop(columns="_order")
-    for column in own:
-        if isinstance(column.type, sa.DateTime):
-            table[column.name] = pd.to_datetime(table[column.name], utc=True, format="ISO8601")
-        elif isinstance(column.type, sa.Integer | sa.Float | sa.Boolean):
-            kind = {sa.Integer: "Int64", sa.Float: "Float64", sa.Boolean: "boolean"}
-            dtype = next(d for t, d in kind.items() if isinstance(column.type, t))
-            table[column.name] = pd.array(
-                [None if x is None else x for x in table[column.name]], dtype=dtype
+    dtypes = {"int": "Int64", "float": "Float64", "bool": "boolean"}
+    for name, kind in columns[3:]:
+        if kind == "datetime":
+            table[name] = pd.to_datetime(table[name], utc=True, format="ISO8601")
+        elif kind in dtypes:
+            table[name] = pd.array(
+                [None if x is None else x for x in table[name]], dtype=dtypes[kind]
             )
     table["index"] = table["index"].astype(int)
     return table.reset_index(drop=True)

@@ -15,58 +15,24 @@ unique prefix of at least 8 hex digits (a store version, or the file if its hash
 from __future__ import annotations
 
 import re
-import weakref
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import sqlalchemy as sa
 
 from ..prompts import PromptError, PromptTemplate, load_prompts
 from ..records import utcnow
 from ..store import Store
-from ..store.views import aware
+from ..store.prompt_versions import PromptVersion, insert_version, select_versions
 from .validate import check_template
+
+__all__ = [
+    "MIN_PREFIX", "SOURCES", "PromptVersion", "check_id", "find_by_hash", "get_version",
+    "list_versions", "parse_ref", "register_files", "resolve_prompt", "save_version",
+]  # fmt: skip
 
 MIN_PREFIX = 8
 """Shortest hash prefix a reference may use: what the analysis views show (``id@hash8``)."""
 SOURCES = ("file", "page", "cli", "library")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*")
 _HASH = re.compile(rf"[0-9a-f]{{{MIN_PREFIX},64}}")
-
-
-@dataclass(frozen=True, kw_only=True)
-class PromptVersion:
-    """One stored version: its template, why it was made, and what it was made from."""
-
-    template: PromptTemplate
-    source: str
-    note: str | None = None
-    parent_hash: str | None = None
-    created_at: datetime | None = None
-
-    @property
-    def id(self) -> str:
-        return self.template.id
-
-    @property
-    def hash(self) -> str:
-        return self.template.hash
-
-    @property
-    def role(self) -> str:
-        return self.template.role
-
-    @property
-    def ref(self) -> str:
-        """``id@hash12``: short enough to read, long enough to pin."""
-        return f"{self.id}@{self.hash[:12]}"
-
-    @property
-    def pin(self) -> str:
-        """``id@<full hash>``, for an experiment's ``prompt`` key."""
-        return f"{self.id}@{self.hash}"
 
 
 def check_id(prompt_id: str) -> str:
@@ -94,69 +60,6 @@ def parse_ref(ref: str) -> tuple[str, str | None]:
     return prompt_id, digest
 
 
-# -- the table ------------------------------------------------------------------------------
-
-_tables: weakref.WeakKeyDictionary[Store, sa.Table] = weakref.WeakKeyDictionary()
-
-
-def _table(store: Store) -> sa.Table:
-    """The ``prompt_versions`` table, read back by reflection like the store's own tables
-    (migration m003 is its one definition)."""
-    table = _tables.get(store)
-    if table is None:
-        table = sa.Table("prompt_versions", sa.MetaData(), autoload_with=store.engine)
-        _tables[store] = table
-    return table
-
-
-def _from_row(row: Any) -> PromptVersion:
-    template = PromptTemplate(
-        id=row.prompt_id,
-        messages=tuple((role, content) for role, content in row.messages),
-        role=row.role,
-        description=row.description,
-        source=f"store:{row.hash[:12]}",
-    )
-    if template.hash != row.hash:
-        raise PromptError(f"prompt {row.prompt_id}@{row.hash[:12]}: stored messages do not match")
-    return PromptVersion(
-        template=template,
-        source=row.source,
-        note=row.note,
-        parent_hash=row.parent_hash,
-        created_at=aware(row.created_at),
-    )
-
-
-def _insert(store: Store, version: PromptVersion) -> bool:
-    """Insert a version unless (id, hash) is there already; returns whether it was new."""
-    table = _table(store)
-    row = {
-        "prompt_id": version.id,
-        "hash": version.hash,
-        "role": version.role,
-        "messages": [list(m) for m in version.template.messages],
-        "description": version.template.description,
-        "note": version.note,
-        "parent_hash": version.parent_hash,
-        "source": version.source,
-        "created_at": version.created_at or utcnow(),
-    }
-    try:
-        with store.engine.begin() as conn:
-            conn.execute(table.insert(), row)
-    except sa.exc.IntegrityError:
-        return False  # saved before (perhaps at this very moment by another process)
-    return True
-
-
-def _select(store: Store, *where: Any) -> list[PromptVersion]:
-    table = _table(store)
-    query = sa.select(table).where(*where).order_by(table.c.created_at, table.c.hash)
-    with store.engine.connect() as conn:
-        return [_from_row(row) for row in conn.execute(query)]
-
-
 # -- writing --------------------------------------------------------------------------------
 
 
@@ -165,7 +68,7 @@ def register_files(store: Store, directory: Path | None = None) -> list[PromptVe
     new = []
     for template in load_prompts(directory).values():
         version = PromptVersion(template=template, source="file", note=_file_note(template))
-        if _insert(store, version):
+        if insert_version(store, version):
             new.append(version)
     return new
 
@@ -216,7 +119,7 @@ def save_version(
         parent_hash=parent_hash,
         created_at=utcnow(),
     )
-    if not _insert(store, version):
+    if not insert_version(store, version):
         found = get_version(store, template.id, template.hash)
         assert found is not None
         return found, False
@@ -228,8 +131,7 @@ def save_version(
 
 def get_version(store: Store, prompt_id: str, digest: str) -> PromptVersion | None:
     """The version of ``prompt_id`` with exactly this hash, if stored."""
-    table = _table(store)
-    found = _select(store, table.c.prompt_id == prompt_id, table.c.hash == digest)
+    found = select_versions(store, prompt_id=prompt_id, digest=digest)
     return found[0] if found else None
 
 
@@ -238,8 +140,7 @@ def find_by_hash(store: Store, prefix: str) -> PromptVersion:
     prefix = prefix.lower()
     if not _HASH.fullmatch(prefix):
         raise PromptError(f"version {prefix!r}: give at least {MIN_PREFIX} hex digits")
-    table = _table(store)
-    found = {v.hash: v for v in _select(store, table.c.hash.startswith(prefix))}
+    found = {v.hash: v for v in select_versions(store, prefix=prefix)}
     if len(found) != 1:
         what = "no version" if not found else f"{len(found)} versions"
         raise PromptError(f"{what} with hash {prefix}")
@@ -255,13 +156,7 @@ def list_versions(
 ) -> list[PromptVersion]:
     """Every version (template files registered first), oldest first; optionally one id or role."""
     register_files(store, directory)
-    table = _table(store)
-    where = []
-    if prompt_id is not None:
-        where.append(table.c.prompt_id == prompt_id)
-    if role is not None:
-        where.append(table.c.role == role)
-    return _select(store, *where)
+    return select_versions(store, prompt_id=prompt_id, role=role)
 
 
 def resolve_prompt(
@@ -283,11 +178,7 @@ def resolve_prompt(
     file = files.get(prompt_id)
     stored: list[PromptVersion] = []
     if store is not None:
-        table = _table(store)
-        where = [table.c.prompt_id == prompt_id]
-        if digest:
-            where.append(table.c.hash.startswith(digest))
-        stored = _select(store, *where)
+        stored = select_versions(store, prompt_id=prompt_id, prefix=digest)
     if digest is None:
         if file is not None:
             return _registered(file, store)
@@ -315,5 +206,7 @@ def resolve_prompt(
 
 def _registered(template: PromptTemplate, store: Store | None) -> PromptTemplate:
     if store is not None:
-        _insert(store, PromptVersion(template=template, source="file", note=_file_note(template)))
+        insert_version(
+            store, PromptVersion(template=template, source="file", note=_file_note(template))
+        )
     return template

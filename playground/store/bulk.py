@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..store import Store
+from . import Store
 
 
 class Reader:
