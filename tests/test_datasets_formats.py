@@ -327,3 +327,22 @@ def test_an_experiment_runs_on_a_quality_file(store, quality):
     assert sorted(r.item_id for r in records) == ["52995_I3M5VUMM_2", "52995_I3M5VUMM_3"]
     assert all(len(r.answers) == 4 and r.provenance.dataset == exp.dataset for r in records)
     assert all(ARTICLE not in c[-1].content for c in judge.calls)  # judges never see the passage
+
+
+def test_a_gpqa_run_logs_each_item_with_its_shuffle_seed_and_order(store, tmp_path):
+    path = write_csv(tmp_path / "gpqa.csv", [GPQA_HEADER, *(gpqa_row(n) for n in range(3))])
+    exp = parse_experiment({
+        "name": "g", "protocol": "blind", "dataset": f"gpqa:{path}", "seed": 5,
+        "roles": {"judge": {"model": "scripted/j"}},
+    })  # fmt: skip
+    judge = ScriptedModel(lambda m, c: "Answer: B\nConfidence: 60")
+    summary = asyncio.run(run_experiment(exp, store, models={"judge": judge}))
+    expected = {i.id: i for i in load_dataset(f"gpqa:{path}", seed=5).items}
+    records = list(store.iter_records(summary.info.id))
+    assert {r.item_id for r in records} == set(expected)
+    for record in records:
+        item = expected[record.item_id]
+        assert record.answers == item.answers and record.correct == item.correct
+        meta = record.origin.transcript.item_meta
+        assert meta["shuffle_seed"] == 5 and meta["answer_order"] == item.meta["answer_order"]
+        assert record.provenance.seed == 5
