@@ -11,6 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 from test_protocol_family import run as run_protocol
+from test_verdict_turns import CASES, run_case
 
 from playground.analysis import load_frames
 from playground.cli import cli
@@ -243,3 +244,21 @@ def test_the_cli_does_not_import_inspect_ai_until_asked():
     code = "import sys, playground.cli as c; c.cli(['--help'], standalone_mode=False); print(sorted(m for m in sys.modules if m.startswith('inspect_ai')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("protocol", sorted(CASES))
+def test_every_protocol_exports_a_log_inspect_reads(protocol, store, tiny_dataset, tmp_path):
+    from playground.export.inspect import export_inspect
+
+    summary, records = run_case(protocol, store, tiny_dataset, tmp_path)
+    paths = export_inspect(store, tmp_path / "logs", [summary.info.id])
+    logs = [read_eval_log(str(p)) for p in paths]
+    samples = [s for log in logs for s in log.samples]
+    assert sorted(s.metadata["playground"]["verdict_id"] for s in samples) == sorted(
+        r.verdict_id for r in records
+    )
+    roles = {log.eval.metadata["playground"]["verdict_role"] for log in logs}
+    assert roles == {r.verdict.role for r in records}
+    for log in logs:  # one seat configuration each, every sample id once
+        assert len({(s.id, s.epoch) for s in log.samples}) == len(log.samples)
+        assert {s.metadata["playground"]["protocol"] for s in log.samples} == {protocol}

@@ -78,8 +78,8 @@ def test_every_registered_protocol_is_covered():
     assert set(CASES) == set(PROTOCOLS)
 
 
-@pytest.mark.parametrize("protocol", sorted(CASES))
-def test_verdicts_point_at_the_turn_that_produced_them(protocol, store, tiny_dataset, tmp_path):
+def run_case(protocol, store, tiny_dataset, tmp_path):
+    """Run ``protocol`` on its case with scripted models; its summary and records."""
     dataset, options, replies = CASES[protocol]
     if dataset is None:
         dataset = str(tiny_dataset)
@@ -99,7 +99,12 @@ def test_verdicts_point_at_the_turn_that_produced_them(protocol, store, tiny_dat
     )
     models = {seat: ScriptedModel(reply, name=f"m-{seat}") for seat, reply in replies.items()}
     summary = asyncio.run(run_experiment(exp, store, models=models))
-    records = list(store.iter_records(summary.info.id))
+    return summary, list(store.iter_records(summary.info.id))
+
+
+@pytest.mark.parametrize("protocol", sorted(CASES))
+def test_verdicts_point_at_the_turn_that_produced_them(protocol, store, tiny_dataset, tmp_path):
+    summary, records = run_case(protocol, store, tiny_dataset, tmp_path)
     assert records and all(r.verdict.status != "error" for r in records), [
         r.verdict.reason for r in records if r.verdict.status == "error"
     ]
