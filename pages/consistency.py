@@ -18,19 +18,13 @@ from playground.analysis.consistency import instances, summary
 from playground.datasets import DatasetError, load_dataset
 from playground.experiments import SETUP_ERRORS, parse_experiment
 from playground.protocols.base import LOGGED
+from playground.protocols.consistency import FAMILY_LABELS
 from playground.providers import Credentials
 from playground.safetext import md_code, md_prose
 
 require_app()
 
-FAMILIES = {
-    "negation": "Negation — |P(A) + P(¬A) − 1|",
-    "paraphrase": "Paraphrase — max − min over paraphrases",
-    "conjunction": "Conjunction / disjunction — Fréchet bounds and the sum rule",
-    "conditional": "Conditional — |P(A)·P(B|A) − P(A∧B)|",
-    "monotonicity": "Monotonicity — (1 − Spearman ρ)/2",
-    "judge": "Judge — verdict flips under swap / paraphrase / renamed labels",
-}
+FAMILIES = FAMILY_LABELS
 FRAMINGS = {
     "consistency/elicit": "an answerer",
     "consistency/elicit_judge": "a judge",
@@ -133,10 +127,10 @@ st.caption(
 )
 typed_keys = key_fields(secrets := secret_keys())
 
-families = st.multiselect(
+families: list[str] = st.multiselect(
     "Check families",
     list(FAMILIES),
-    default=list(FAMILIES)[:5],
+    default=[f for f in FAMILIES if f != "judge"],
     format_func=FAMILIES.__getitem__,
     key="cons.families",
 )

@@ -12,12 +12,20 @@ run's ``variant_writer`` seat is to write it):
 - ``monotonicity``: ``template`` (a statement with ``{x}`` once), ``values`` (≥ 3 increasing
   numbers), ``direction`` (``increasing`` if the statement gets more likely as x grows,
   ``decreasing`` otherwise), ``unit?``
+- ``but_not``: ``a``, ``b``, ``b_not_a`` (true exactly when b is true and a is not),
+  ``a_or_b?``
+- ``implication``: ``a``, ``b`` (a consequence of a: true whenever a is)
+- ``disjoint_spanning``: ``options`` (≥ 2 statements of which exactly one is true)
+- ``expected_evidence``: ``a``, ``e`` (the evidence), ``a_given_e``, ``a_given_not_e``
+  (statements whose probabilities are P(a | e) and P(a | not e))
+- ``cond_cond``: ``a``, ``b_given_a``, ``c_given_a_and_b``, ``a_and_b_and_c``
 - ``judge``: ``question``, ``answers`` (two), ``correct?``, ``debate`` (speeches in order,
   each ``{"answer": i, "round": r, "text": ...}``: the debater defending answer i),
   ``paraphrase?`` (of the question), ``passage?``, ``display_order?`` (as the judge saw the
   answers when logged, default [0, 1]), ``source_run?``, ``source_transcript?``.
 
-A line becomes an `Item`: the question is ``a`` (the template, the judge question), answers
+A line becomes an `Item`: the question is ``a`` (the template, the judge question, the options
+joined with " / "), answers
 are ["false", "true"] with ``correct`` = truth (null when unknown), or the debate's answers;
 ``meta.check`` holds the line itself, which the ``consistency`` protocol reads back.
 """
@@ -25,14 +33,19 @@ are ["false", "true"] with ``correct`` = truth (null when unknown), or the debat
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from ..records import Item
 from .errors import DatasetError
 
-FAMILIES = ("negation", "paraphrase", "conjunction", "conditional", "monotonicity", "judge")
+Family = Literal[
+    "negation", "paraphrase", "conjunction", "conditional", "monotonicity", "but_not",
+    "implication", "disjoint_spanning", "expected_evidence", "cond_cond", "judge",
+]  # fmt: skip
+"""The check families: the one list the protocol, its options and the Consistency page use."""
+FAMILIES: tuple[Family, ...] = get_args(Family)
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -70,6 +83,46 @@ class Conditional(_Check):
     b: Text
     b_given_a: Text | None = None
     a_and_b: Text | None = None
+
+
+class ButNot(_Check):
+    family: Literal["but_not"]
+    a: Text
+    b: Text
+    b_not_a: Text
+    a_or_b: Text | None = None
+
+
+class Implication(_Check):
+    family: Literal["implication"]
+    a: Text
+    b: Text
+
+
+class DisjointSpanning(_Check):
+    family: Literal["disjoint_spanning"]
+    options: list[Text] = Field(min_length=2)
+
+    @property
+    def a(self) -> str:
+        """The item question: the options joined."""
+        return " / ".join(self.options)
+
+
+class ExpectedEvidence(_Check):
+    family: Literal["expected_evidence"]
+    a: Text
+    e: Text
+    a_given_e: Text
+    a_given_not_e: Text
+
+
+class CondCond(_Check):
+    family: Literal["cond_cond"]
+    a: Text
+    b_given_a: Text
+    c_given_a_and_b: Text
+    a_and_b_and_c: Text
 
 
 class Monotonicity(_Check):
@@ -119,16 +172,16 @@ class JudgeCheck(_Check):
         return self
 
 
-Check = Annotated[
-    Negation | Paraphrase | Conjunction | Conditional | Monotonicity | JudgeCheck,
-    Field(discriminator="family"),
-]
+StatementCheck = (
+    Negation | Paraphrase | Conjunction | Conditional | Monotonicity | ButNot | Implication
+    | DisjointSpanning | ExpectedEvidence | CondCond
+)  # fmt: skip
+"""Every family whose check elicits probabilities of statements (all but ``judge``)."""
+Check = Annotated[StatementCheck | JudgeCheck, Field(discriminator="family")]
 CHECK = TypeAdapter(Check)
 
 
-def check_of(
-    item: Item,
-) -> Negation | Paraphrase | Conjunction | Conditional | Monotonicity | JudgeCheck:
+def check_of(item: Item) -> StatementCheck | JudgeCheck:
     """The check instance an item carries (``meta.check``)."""
     try:
         return CHECK.validate_python(item.meta["check"])

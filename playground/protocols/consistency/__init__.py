@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ...datasets.consistency import JudgeCheck, check_of
+from ...datasets.consistency import FAMILIES, Family, JudgeCheck, check_of
 from ...prompts import PromptError, get_prompt
 from ...records import Assignment, Item
 from ..base import Protocol, TranscriptContext
@@ -24,8 +24,23 @@ from .writer import WRITER
 if TYPE_CHECKING:
     from ...store import Store
 
-Family = Literal["negation", "paraphrase", "conjunction", "conditional", "monotonicity", "judge"]
 JudgeVariant = Literal["swap", "paraphrase", "rename"]
+
+FAMILY_LABELS: dict[Family, str] = {
+    "negation": "Negation — |P(A) + P(¬A) − 1|",
+    "paraphrase": "Paraphrase — max − min over paraphrases",
+    "conjunction": "Conjunction / disjunction — Fréchet bounds and the sum rule",
+    "conditional": "Conditional — |P(A)·P(B|A) − P(A∧B)|",
+    "monotonicity": "Monotonicity — (1 − Spearman ρ)/2",
+    "but_not": "But not — |P(A) + P(B∧¬A) − P(A∨B)|",
+    "implication": "Implication — A ⇒ B: max(0, P(A) − P(B))",
+    "disjoint_spanning": "Partition — |Σ P(option) − 1|",
+    "expected_evidence": "Expected evidence — |P(A) − P(E)P(A|E) − P(¬E)P(A|¬E)|",
+    "cond_cond": "Chain rule — |P(A)P(B|A)P(C|A∧B) − P(A∧B∧C)|",
+    "judge": "Judge — verdict flips under swap / paraphrase / renamed labels",
+}
+"""Each family and what its violation measures, as the Consistency page lists them."""
+assert tuple(FAMILY_LABELS) == FAMILIES
 
 
 class ConsistencyOptions(BaseModel):
@@ -34,7 +49,7 @@ class ConsistencyOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     families: list[Family] = Field(
-        default_factory=lambda: list(get_args(Family)),
+        default_factory=lambda: list(FAMILIES),
         min_length=1,
         description="Check families to run; the dataset's instances of other families are skipped.",
     )
@@ -138,4 +153,4 @@ class Consistency(Protocol):
             await run_statements(ctx, check, self.options.paraphrases)
 
 
-__all__ = ["Consistency", "ConsistencyOptions"]
+__all__ = ["FAMILY_LABELS", "Consistency", "ConsistencyOptions"]

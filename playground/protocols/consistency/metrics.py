@@ -1,8 +1,10 @@
 """Violation metrics of the consistency check families: pure functions of elicited
-probabilities, each returning its parts and one ``violation`` in [0, 1] (0 = coherent).
+probabilities, each returning its parts and one ``violation`` ≥ 0 (0 = coherent), and
+each family's possible worlds, from which `arbitrage` measures the arbitrage violation.
 
-Every family's formula is in its function's docstring and the README. Probabilities that did
-not parse never reach these functions: the caller drops them and counts them.
+Every family's formula is in its function's docstring and docs/protocols/consistency.md.
+Probabilities that did not parse never reach these functions: the caller drops them and counts
+them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .arbitrage import World, base_worlds
+from .arbitrage import arbitrage as arbitrage_of
 
 Metrics = dict[str, Any]
 
@@ -61,6 +66,102 @@ def conjunction(p_a: float, p_b: float, p_and: float, p_or: float) -> Metrics:
 def conditional(p_a: float, p_b_given_a: float, p_and: float) -> Metrics:
     """Bayes' product rule: violation = |P(A)·P(B|A) − P(A∧B)|."""
     return {"violation": _r(abs(p_a * p_b_given_a - p_and))}
+
+
+def but_not(p_a: float, p_b_not_a: float, p_or: float) -> Metrics:
+    """The reference's "but" relation P(A∨B) = P(A) + P(B∧¬A) (B and A exclusive parts of
+    A∨B): violation = |P(A) + P(B∧¬A) − P(A∨B)|."""
+    return {"violation": _r(abs(p_a + p_b_not_a - p_or))}
+
+
+def implication(p_a: float, p_b: float) -> Metrics:
+    """A implies B (B is a consequence of A), so P(A) ≤ P(B): violation = max(0, P(A) − P(B))."""
+    return {"violation": _r(max(0.0, p_a - p_b))}
+
+
+def disjoint_spanning(probabilities: Sequence[float]) -> Metrics:
+    """Exactly one of the options is true (a partition), so the probabilities sum to 1:
+    violation = |Σ P(option) − 1|."""
+    if len(probabilities) < 2:
+        raise ValueError("disjoint_spanning needs at least two options")
+    total = float(sum(probabilities))
+    return {"sum": _r(total), "violation": _r(abs(total - 1)), "n": len(probabilities)}
+
+
+def expected_evidence(
+    p_a: float, p_e: float, p_a_given_e: float, p_a_given_not_e: float
+) -> Metrics:
+    """Conservation of expected evidence (total probability): P(A) = P(E)·P(A|E) +
+    (1 − P(E))·P(A|¬E); violation = |P(A) − P(E)·P(A|E) − (1 − P(E))·P(A|¬E)|."""
+    implied = p_e * p_a_given_e + (1 - p_e) * p_a_given_not_e
+    return {"implied": _r(implied), "violation": _r(abs(p_a - implied))}
+
+
+def cond_cond(p_a: float, p_b_given_a: float, p_c_given_ab: float, p_abc: float) -> Metrics:
+    """The chain rule over three events: P(A)·P(B|A)·P(C|A∧B) = P(A∧B∧C); violation =
+    |P(A)·P(B|A)·P(C|A∧B) − P(A∧B∧C)|."""
+    return {"violation": _r(abs(p_a * p_b_given_a * p_c_given_ab - p_abc))}
+
+
+def worlds(family: str, keys: Sequence[str]) -> list[World] | None:
+    """How each elicited statement (by key) resolves in every logically possible world of the
+    family (None = void: a conditional whose condition is false); None for families the
+    arbitrage metric is not defined for (monotonicity, judge)."""
+    ab = base_worlds(["A", "B"])
+    match family:
+        case "negation":
+            return [{"a": w["A"], "not_a": not w["A"]} for w in ab]
+        case "paraphrase":
+            return [dict.fromkeys(keys, truth) for truth in (True, False)]
+        case "conjunction":
+            return [
+                {"a": w["A"], "b": w["B"], "a_and_b": w["A"] and w["B"], "a_or_b": w["A"] or w["B"]}
+                for w in ab
+            ]
+        case "conditional":
+            return [
+                {"a": w["A"], "b_given_a": w["B"] if w["A"] else None, "a_and_b": w["A"] and w["B"]}
+                for w in ab
+            ]
+        case "but_not":
+            return [
+                {"a": w["A"], "b_not_a": w["B"] and not w["A"], "a_or_b": w["A"] or w["B"]}
+                for w in ab
+            ]
+        case "implication":
+            return [{"a": w["A"], "b": w["B"]} for w in ab if w["B"] or not w["A"]]
+        case "disjoint_spanning":
+            return [{k: k == true for k in keys} for true in keys]
+        case "expected_evidence":
+            return [
+                {
+                    "a": w["A"],
+                    "e": w["B"],
+                    "a_given_e": w["A"] if w["B"] else None,
+                    "a_given_not_e": None if w["B"] else w["A"],
+                }
+                for w in ab
+            ]
+        case "cond_cond":
+            return [
+                {
+                    "a": w["A"],
+                    "b_given_a": w["B"] if w["A"] else None,
+                    "c_given_a_and_b": w["C"] if w["A"] and w["B"] else None,
+                    "a_and_b_and_c": w["A"] and w["B"] and w["C"],
+                }
+                for w in base_worlds(["A", "B", "C"])
+            ]
+    return None
+
+
+def arbitrage(family: str, p: dict[str, float]) -> float | None:
+    """The family's arbitrage violation for the parsed probabilities ``p`` (by statement key;
+    see `playground.protocols.consistency.arbitrage`), in nats; None where undefined."""
+    possible = worlds(family, list(p))
+    if possible is None:
+        return None
+    return arbitrage_of(p, [{k: w[k] for k in p} for w in possible])
 
 
 def spearman(x: Sequence[float], y: Sequence[float]) -> float | None:

@@ -1,11 +1,25 @@
-"""The statement families (negation, paraphrase, conjunction, conditional, monotonicity):
-which statements to ask about, eliciting each probability, and the check's verdict."""
+"""The statement families (negation, paraphrase, conjunction, conditional, monotonicity,
+but_not, implication, disjoint_spanning, expected_evidence, cond_cond): which statements to ask
+about, eliciting each probability, and the check's verdict (its violation and, where defined,
+its arbitrage violation)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...datasets.consistency import Conditional, Conjunction, Monotonicity, Negation, Paraphrase
+from ...datasets.consistency import (
+    ButNot,
+    CondCond,
+    Conditional,
+    Conjunction,
+    DisjointSpanning,
+    ExpectedEvidence,
+    Implication,
+    Monotonicity,
+    Negation,
+    Paraphrase,
+    StatementCheck,
+)
 from ...records import Verdict
 from ..base import TranscriptContext
 from ..judging import together
@@ -16,8 +30,6 @@ from .writer import write
 ELICITATION = "elicitation"
 """``meta.kind`` of the subject's answer to one statement."""
 SUBJECT = "subject"
-
-StatementCheck = Negation | Paraphrase | Conjunction | Conditional | Monotonicity
 
 
 def given(check: StatementCheck) -> dict[str, str | None]:
@@ -38,6 +50,26 @@ def given(check: StatementCheck) -> dict[str, str | None]:
             return {"a": check.a, "b_given_a": check.b_given_a, "a_and_b": check.a_and_b}
         case Monotonicity():
             return {f"x={v:g}": check.statement(v) for v in check.values}
+        case ButNot():
+            return {"a": check.a, "b_not_a": check.b_not_a, "a_or_b": check.a_or_b}
+        case Implication():
+            return {"a": check.a, "b": check.b}
+        case DisjointSpanning():
+            return {f"o{i}": text for i, text in enumerate(check.options, 1)}
+        case ExpectedEvidence():
+            return {
+                "a": check.a,
+                "e": check.e,
+                "a_given_e": check.a_given_e,
+                "a_given_not_e": check.a_given_not_e,
+            }
+        case CondCond():
+            return {
+                "a": check.a,
+                "b_given_a": check.b_given_a,
+                "c_given_a_and_b": check.c_given_a_and_b,
+                "a_and_b_and_c": check.a_and_b_and_c,
+            }
     raise TypeError(f"not a statement check: {check!r}")
 
 
@@ -98,7 +130,18 @@ async def elicit(ctx: TranscriptContext, key: str, statement: str) -> float | No
 def measure(
     check: StatementCheck, p: dict[str, float | None]
 ) -> tuple[dict[str, Any] | None, str | None]:
-    """The family's metrics from the parsed probabilities, or why they cannot be computed."""
+    """The family's metrics from the parsed probabilities, with the arbitrage violation over
+    the answers used (None where undefined), or why they cannot be computed."""
+    measured, why = _violation(check, p)
+    if measured is None:
+        return None, why
+    ok = {k: v for k, v in p.items() if v is not None}
+    return measured | {"arbitrage": metrics.arbitrage(check.family, ok)}, None
+
+
+def _violation(
+    check: StatementCheck, p: dict[str, float | None]
+) -> tuple[dict[str, Any] | None, str | None]:
     ok = {k: v for k, v in p.items() if v is not None}
 
     def need(*keys: str) -> str | None:
@@ -129,6 +172,24 @@ def measure(
                 return None, f"only {len(pairs)} of {len(check.values)} answers parsed (3 needed)"
             xs, ps = zip(*pairs, strict=True)
             return metrics.monotonicity(xs, ps, check.direction), None
+        case ButNot():
+            why = need("a", "b_not_a", "a_or_b")
+            if why:
+                return None, why
+            return metrics.but_not(ok["a"], ok["b_not_a"], ok["a_or_b"]), None
+        case Implication():
+            why = need("a", "b")
+            return (None, why) if why else (metrics.implication(ok["a"], ok["b"]), None)
+        case DisjointSpanning():
+            why = need(*given(check))
+            return (None, why) if why else (metrics.disjoint_spanning(list(ok.values())), None)
+        case ExpectedEvidence() | CondCond():
+            keys = list(given(check))
+            why = need(*keys)
+            if why:
+                return None, why
+            rule = metrics.expected_evidence if isinstance(check, ExpectedEvidence) else None
+            return (rule or metrics.cond_cond)(*(ok[k] for k in keys)), None
     raise TypeError(f"not a statement check: {check!r}")
 
 
