@@ -47,9 +47,14 @@ _INLINE = re.compile(r"[\\`*_\[\]<>&$:~|#]")
 # At the start of a line: a list marker (``-``, ``+``, ``1.``, ``1)`` before a space or the
 # end) or a setext underline / thematic break (a line of only ``-`` or ``=``).
 _BLOCK_START = re.compile(r"^(\d{1,9})([.)])(?=\s|$)|^()([-+=])(?=\s|[-=\s]*$)")
-# In prose, only what could start a link, an image, HTML, an entity, LaTeX, a directive or a
-# code span that is not one of ours; the backslash so that nothing we escape can be un-escaped.
-_PROSE_SPECIALS = re.compile(r"([\\\[<&$`])")
+# In prose, only what could start a link, an image, HTML, an entity, LaTeX, a code span that
+# is not one of ours, or a Streamlit colour directive or icon (``:red``, ``:material/…``: the
+# colour would swallow the text after it); the backslash so that nothing we escape can be
+# un-escaped.
+_PROSE_SPECIALS = re.compile(
+    r"([\\\[<&$`]|:(?=(?:red|orange|yellow|green|blue|violet|gray|grey|rainbow|primary)\b"
+    r"|material/))"
+)
 # A code span on one line: a maximal run of backticks, content, the same run again.
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 # A code fence at the start of a line (not indented: an indented fence may belong to a list
@@ -103,32 +108,42 @@ def md_code(value: object) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _prose_line(line: str) -> str:
+def _escape_prose(text: str, entities: bool) -> str:
+    if entities:  # as HTML entities, which every renderer reads as text
+        text = html.escape(text, quote=False)
+        return _PROSE_SPECIALS.sub(lambda m: m[0] if m[0] == "&" else "\\" + m[0], text)
+    return _PROSE_SPECIALS.sub(r"\\\1", text)
+
+
+def _prose_line(line: str, entities: bool = False) -> str:
     """One line of prose: its code spans kept as written, everything else escaped."""
     out, last = [], 0
     for match in _CODE_SPAN.finditer(line):
         if "|" in match.group(2):  # a table row would split it at the pipe: escape it as prose
             continue
-        out.append(_PROSE_SPECIALS.sub(r"\\\1", line[last : match.start()]))
+        out.append(_escape_prose(line[last : match.start()], entities))
         out.append(match.group(0))
         last = match.end()
-    out.append(_PROSE_SPECIALS.sub(r"\\\1", line[last:]))
+    out.append(_escape_prose(line[last:], entities))
     return "".join(out)
 
 
-def md_prose(value: object, *, hard_breaks: bool = True) -> str:
+def md_prose(value: object, *, hard_breaks: bool = True, html_entities: bool = False) -> str:
     """Model or dataset prose for Markdown: its own formatting kept, but no image, link, raw
     HTML, entity, LaTeX or Streamlit directive can form outside code (``[``, ``<``, ``&``,
     ``$``, stray backticks and backslashes are escaped). Code spans on one line and
     fenced code blocks at the start of a line stay as written. With ``hard_breaks`` (the
-    default, for the app) each single line break is kept instead of being joined."""
+    default, for the app) each single line break is kept instead of being joined. With
+    ``html_entities`` (for Markdown files, whose renderers may pass raw HTML through) ``<``,
+    ``>`` and ``&`` become entities instead of backslash escapes."""
     lines = _lines(value)
     blocks: list[str] = []
     prose: list[str] = []
 
     def flush() -> None:
         if prose:
-            blocks.append(("  \n" if hard_breaks else "\n").join(map(_prose_line, prose)))
+            lines = (_prose_line(line, html_entities) for line in prose)
+            blocks.append(("  \n" if hard_breaks else "\n").join(lines))
             prose.clear()
 
     i = 0

@@ -71,7 +71,8 @@ def fuzz(n: int, seed: int = 14) -> list[str]:
 
 @pytest.mark.parametrize("text", ATTACKS + fuzz(400))
 def test_no_image_link_or_html_forms(text):
-    forms = (md_text, md_line, md_code, md_prose, lambda t: md_prose(t, hard_breaks=False))
+    forms = (md_text, md_line, md_code, md_prose,
+             lambda t: md_prose(t, hard_breaks=False, html_entities=True))  # fmt: skip
     for escaped in (form(text) for form in forms):
         found = {t.type for t in tokens(escaped)} & DANGEROUS
         assert not found, (text, escaped, found)
@@ -133,6 +134,19 @@ def test_md_prose_keeps_single_line_breaks_unless_asked():
     assert md_prose("one\ntwo") == "one  \ntwo"
     assert md_prose("one\ntwo", hard_breaks=False) == "one\ntwo"
     assert md_prose("costs $5 & more") == "costs \\$5 \\& more"
+
+
+def test_md_prose_keeps_streamlit_colour_words_as_text():
+    # ":red" before an escaped bracket would still colour (and hide) what follows in Streamlit
+    assert md_prose(":red[x] :material/home: Answer: A, builtin:reading") == (
+        "\\:red\\[x] \\:material/home: Answer: A, builtin:reading"
+    )
+
+
+def test_md_prose_for_files_uses_html_entities():
+    assert md_prose("<b>x</b> & `<i>` [l](u)", html_entities=True) == (
+        "&lt;b&gt;x&lt;/b&gt; &amp; `<i>` \\[l](u)"
+    )
 
 
 def test_plot_text_escapes_plotly_markup():

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..analysis import apply, build_report, load_frames, render_text
+from ..export.flat import table_bytes
 from .filtering import check_runs, filter_options, filters_from
 
 SECTIONS = ("overview", "accuracy", "position", "splits", "agreement", "ratings", "calibration",
@@ -44,5 +45,5 @@ def report(
         out.mkdir(parents=True, exist_ok=True)
         for section in result:
             for name, table in section.tables.items():
-                table.to_csv(out / f"{section.key}.{name}.csv", index=False)
+                (out / f"{section.key}.{name}.csv").write_bytes(table_bytes(table, "csv"))
         click.echo(f"tables written to {out}", err=True)

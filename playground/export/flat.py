@@ -5,6 +5,8 @@ Nested values (answers, seats, display order, credences, tags, params, meta) are
 both formats, so the two files have the same columns whatever the format. Turns are those of
 the exported verdicts' transcripts (shared debater turns once, every judge call), joined to
 verdicts by ``transcript_id`` (and a verdict's own judge call by ``turn_index`` = ``index``).
+In CSV (and only there) a text cell that a spreadsheet would run as a formula (it starts with
+``= + - @``, a tab or a carriage return) gets a leading apostrophe (`csv_safe`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 
 from ..analysis.filters import Filters, apply
 from ..analysis.frame import Frames, load_frames
+from ..safetext import csv_cell
 from ..store import Store
 from ..store.queries import turn_columns, turn_rows
 
@@ -114,9 +117,16 @@ def flat_tables(store: Store, frames: Frames) -> tuple[pd.DataFrame, pd.DataFram
     return verdicts, turns
 
 
+def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell a spreadsheet would read as a formula (``= + - @``, tab,
+    carriage return first) neutralised by `safetext.csv_cell`: for CSV only, since Parquet and
+    JSONL keep their values typed and are not opened by spreadsheets as formulas."""
+    return table.map(csv_cell)
+
+
 def write_table(table: pd.DataFrame, path: str | Path, fmt: str) -> None:
     if fmt == "csv":
-        table.to_csv(path, index=False)
+        csv_safe(table).to_csv(path, index=False)
     elif fmt == "parquet":
         table.to_parquet(path, index=False)
     else:
@@ -126,7 +136,7 @@ def write_table(table: pd.DataFrame, path: str | Path, fmt: str) -> None:
 def table_bytes(table: pd.DataFrame, fmt: str) -> bytes:
     """A table as file contents, for download buttons."""
     if fmt == "csv":
-        return table.to_csv(index=False).encode("utf-8")
+        return csv_safe(table).to_csv(index=False).encode("utf-8")
     import io
 
     buffer = io.BytesIO()

@@ -2,42 +2,44 @@
 each transcript (original and position-swapped) with its speeches and verdicts, for sharing a
 single debate.
 
-Model text is quoted (every line behind ``>``) with ``&``, ``<`` and ``>`` escaped, so it can
-neither break the document's structure nor inject HTML where the Markdown is rendered.
+Untrusted text goes through `playground.safetext`: model and dataset text is quoted (every line
+behind ``>``) as `md_prose` with HTML entities, so it keeps its formatting and code but can
+neither break the document's structure, inject HTML, nor show an image or a link where the
+Markdown is rendered; ids, model names and prompt ids are `md_code` spans they cannot leave.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..records import Record, Turn
+from ..safetext import md_code, md_prose
 from ..store import Store
 
 LABELS = "ABCDEFGHIJ"
 
 
 def quote(text: str) -> str:
-    """Model or dataset text as a Markdown block quote, HTML-escaped."""
-    escaped = html.escape(text.strip() or "(empty)", quote=False)
+    """Model or dataset text as a Markdown block quote, escaped."""
+    escaped = md_prose(text.strip() or "(empty)", hard_breaks=False, html_entities=True)
     return "\n".join(f"> {line}" if line else ">" for line in escaped.splitlines())
 
 
 def inline(text: str) -> str:
-    """Short text (a question, an answer) on one line, escaped."""
-    return html.escape(" ".join(text.split()), quote=False)
+    """Short text (a question, an answer, a name) on one line, escaped."""
+    return md_prose(" ".join(str(text).split()), hard_breaks=False, html_entities=True)
 
 
 def _role_name(role: str) -> str:
-    return role.replace("_", " ").title()
+    return inline(role.replace("_", " ").title())
 
 
 def _turn(turn: Turn) -> list[str]:
-    head = f"**{_role_name(turn.role)}** · `{turn.model}`"
+    head = f"**{_role_name(turn.role)}** · {md_code(turn.model)}"
     if turn.resolved_model and turn.resolved_model not in turn.model:
-        head += f" ({inline(turn.resolved_model)})"
+        head += f" ({md_code(turn.resolved_model)})"
     asked = (
         [quote(f"asked about: {turn.meta['statement']}"), ""] if "statement" in turn.meta else []
     )
@@ -55,7 +57,7 @@ def _answer(record: Record, index: int | None) -> str:
 def _verdict(record: Record) -> list[str]:
     v = record.verdict
     mark = {True: "correct", False: "wrong", None: "not scored"}[record.is_correct]
-    line = f"**Verdict** ({v.role}): {v.status}"
+    line = f"**Verdict** ({inline(v.role)}): {inline(v.status)}"
     if v.status == "ok":
         line += f" — chose {_answer(record, v.choice)}, {mark}"
     if v.credences:
@@ -66,11 +68,14 @@ def _verdict(record: Record) -> list[str]:
     m = v.metrics or {}
     if m.get("kind") == "approval":
         lines.append(
-            f"Approval of step {m['step']} ({inline(m['source'])}): {m['approval']} · true value "
+            f"Approval of step {inline(m['step'])} ({inline(m['source'])}): "
+            f"{inline(m['approval'])} · true value "
             f"{m['true_value']:.3g} · rationale: {inline(str(m['rationale']))}"
         )
     elif "violation" in m:
-        lines.append(f"Consistency ({inline(str(m.get('family')))}): violation {m['violation']}")
+        lines.append(
+            f"Consistency ({inline(str(m.get('family')))}): violation {inline(m['violation'])}"
+        )
     return [*lines, ""]
 
 
@@ -80,7 +85,8 @@ def transcript_markdown(records: list[Record]) -> list[str]:
     first = records[0]
     a = first.assignment
     lines = [
-        f"## {'Positions swapped' if a.swapped else 'Original order'} · transcript `{first.transcript_id}`",
+        f"## {'Positions swapped' if a.swapped else 'Original order'} · transcript "
+        f"{md_code(first.transcript_id)}",
         "",
     ]
     for role, index in a.seats.items():
@@ -115,12 +121,12 @@ def item_markdown(records: Iterable[Record]) -> str:
     origin = first.origin
     title = inline(first.question)
     lines = [f"# {title}", ""]
-    meta = [f"run `{first.run_id}`"]
+    meta = [f"run {md_code(first.run_id)}"]
     if origin:
         meta[0] += f" ({inline(origin.run.name)})"
-    meta += [f"protocol {first.protocol}", f"item `{first.item_id}`"]
+    meta += [f"protocol {inline(first.protocol)}", f"item {md_code(first.item_id)}"]
     if first.provenance.dataset:
-        meta.append(f"dataset `{first.provenance.dataset}`")
+        meta.append(f"dataset {md_code(first.provenance.dataset)}")
     lines += [" · ".join(meta), "", "**Answers**", ""]
     for i, answer in enumerate(first.answers):
         lines.append(f"{i}. {inline(answer)}{'  ✓ correct' if i == first.correct else ''}")
@@ -135,8 +141,8 @@ def item_markdown(records: Iterable[Record]) -> str:
     roles = first.provenance.roles
     lines += ["**Seats**", ""]
     for role, seat in roles.items():
-        prompt = f", prompt `{seat.prompt_id}`" if seat.prompt_id else ""
-        lines.append(f"- {_role_name(role)}: `{seat.model}`{prompt}")
+        prompt = f", prompt {md_code(seat.prompt_id)}" if seat.prompt_id else ""
+        lines.append(f"- {_role_name(role)}: {md_code(seat.model)}{prompt}")
     lines.append("")
     by_transcript: dict[str, list[Record]] = {}
     for record in records:
