@@ -6,8 +6,6 @@ A reference is ``ID`` (the template file, or for an id with no file its newest s
 
 from __future__ import annotations
 
-import asyncio
-import sys
 import tomllib
 from pathlib import Path
 from typing import NoReturn
@@ -15,7 +13,7 @@ from typing import NoReturn
 import click
 
 from ..datasets import DatasetError
-from ..experiments import ExperimentError, load_experiment
+from ..experiments import ExperimentError, RunHandle, RunOptions, load_experiment
 from ..prompting import (
     PromptVersion,
     export_version,
@@ -29,6 +27,7 @@ from ..prompting.pairs import ABResult, compare_runs
 from ..prompts import PromptError, load_prompts, parse_template
 from ..providers import Credentials, ProviderError
 from ..store import Store
+from .run import follow
 
 ERRORS = (PromptError, ExperimentError, DatasetError, ProviderError)
 
@@ -211,20 +210,16 @@ def ab(
             base.limit = limit
         plan = plan_ab(base, role, version_a, version_b, store)
         on_start = lambda arm, run_id: click.echo(f"arm {arm}: run {run_id}", err=True)  # noqa: E731
-        coro = run_ab(
-            plan,
-            store,
-            credentials=Credentials(),
-            source="cli",
-            on_start=on_start,
-            concurrency=concurrency,
+        handle = RunHandle(
+            lambda options: run_ab(
+                plan, store, options, on_start=on_start, concurrency=concurrency
+            ),
+            RunOptions(credentials=Credentials(), source="cli"),
+            keep_events=False,
         )
-        result = asyncio.run(coro)
+        result = follow(handle, "interrupted: completed transcripts are kept")
     except ERRORS as exc:
         _fail(exc)
-    except KeyboardInterrupt:
-        click.echo("interrupted: completed transcripts are kept", err=True)
-        sys.exit(130)
     click.echo(f"A/B {plan.ab_id}: tag ab:{plan.ab_id}")
     for line in ab_lines(result):
         click.echo(line)
