@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from playground.providers import keyed_providers
+from playground.safetext import md_code
 
 
 def secret_keys() -> dict[str, Any]:
@@ -34,7 +35,7 @@ def key_fields(secrets: dict[str, Any]) -> dict[str, str]:
         elif secrets.get(prefix) or (env is not None and secrets.get(env)):
             where = "Found in `.streamlit/secrets.toml`."
         elif provider.env_key():
-            where = f"Found in the environment (`{env}`)."
+            where = f"Found in the environment ({md_code(env)})."
         else:
             where = f"Not set: needed only for {provider.label} models."
         st.sidebar.caption(where)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pages.widgets import role_style
 from playground.protocols import get_protocol
 from playground.providers.human import HUMAN
+from playground.safetext import md_code
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def seat_settings(
     style = role_style(role)
     st.markdown(f"##### :{style.color}[{style.name}]")
     if role in PANEL[1:]:
-        st.caption(f"Seat `{role}` of the panel: its own model, its own verdict.")
+        st.caption(f"Seat {md_code(role)} of the panel: its own model, its own verdict.")
     k = f"{key_prefix}{role}"
     kinds = [kind for kind in PROVIDERS if human or kind != HUMAN]
     kind = st.selectbox(
@@ -215,7 +216,7 @@ def seat_settings(
         "Max tokens", 1, 8192, max_tokens, step=16, key=f"{k}.max_tokens"
     )
     model = f"{choice.prefix}/{name.strip()}"
-    st.caption(f"Model string `{model}`")
+    st.caption(f"Model string {md_code(model)}")
     config |= {"model": model, "max_tokens": int(max_tokens)}
     keys = {base_url: server_key} if base_url and server_key else {}
     return config | ({"base_url": base_url} if base_url else {}), problem, keys
