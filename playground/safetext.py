@@ -21,6 +21,7 @@ Which form to use:
   directive. Code spans and fences are left as they are (their content is literal Markdown).
 - `plot_text` / `plot_texts`: plotly tick, hover and legend text (plotly renders ``<b>``,
   ``<a href>``, ``<br>`` and entities in labels): HTML-escaped.
+- `html_text`: text inside HTML the app writes itself (the prompt diff's table).
 - `csv_cell`: a spreadsheet cell that cannot be read as a formula.
 
 What is not neutralised: a bare web address (``https://…``) in any Markdown form is still
@@ -38,7 +39,16 @@ import re
 import string
 from collections.abc import Iterable
 
-__all__ = ["csv_cell", "md_code", "md_line", "md_prose", "md_text", "plot_text", "plot_texts"]
+__all__ = [
+    "csv_cell",
+    "html_text",
+    "md_code",
+    "md_line",
+    "md_prose",
+    "md_text",
+    "plot_text",
+    "plot_texts",
+]
 
 _PUNCTUATION = re.compile(f"([{re.escape(string.punctuation)}])")
 # What can start inline Markdown (emphasis, code, links, images, footnotes, HTML, autolinks,
@@ -161,6 +171,12 @@ def md_prose(value: object, *, hard_breaks: bool = True, html_entities: bool = F
         i = end + 1
     flush()
     return "\n".join(blocks)
+
+
+def html_text(value: object) -> str:
+    """Text inside HTML (the prompt diff's table, the one place the app writes HTML): ``&``,
+    ``<``, ``>`` and both quotes as entities."""
+    return html.escape(str(value), quote=True)
 
 
 def plot_text(value: object) -> str:

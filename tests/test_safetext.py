@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 
 from playground.safetext import (
     csv_cell,
+    html_text,
     md_code,
     md_line,
     md_prose,
@@ -147,6 +148,10 @@ def test_md_prose_for_files_uses_html_entities():
     assert md_prose("<b>x</b> & `<i>` [l](u)", html_entities=True) == (
         "&lt;b&gt;x&lt;/b&gt; &amp; `<i>` \\[l](u)"
     )
+
+
+def test_html_text_escapes_tags_and_quotes():
+    assert html_text("<img src='x'> & \"y\"") == "&lt;img src=&#x27;x&#x27;&gt; &amp; &quot;y&quot;"
 
 
 def test_plot_text_escapes_plotly_markup():

@@ -8,12 +8,12 @@ content lines, so a changed message role shows up as a changed header.
 from __future__ import annotations
 
 import difflib
-import html
 import re
 from dataclasses import dataclass
 from typing import Literal
 
 from ..prompts import PromptTemplate
+from ..safetext import html_text
 
 Tag = Literal["equal", "replace", "delete", "insert"]
 _WORDS = re.compile(r"\s+|\w+|[^\w\s]")
@@ -119,18 +119,18 @@ def _cell(segments: tuple[Segment, ...], mark: str) -> str:
     the page unescaped."""
     parts = []
     for seg in segments:
-        text = html.escape(seg.text)
+        text = html_text(seg.text)
         parts.append(f"<{mark}>{text}</{mark}>" if seg.changed and seg.text.strip() else text)
     return "".join(parts)
 
 
 def side_by_side_html(rows: list[DiffRow], left_title: str, right_title: str) -> str:
     """An HTML table of the rows, for ``st.html``/``st.markdown(unsafe_allow_html=True)``; every
-    piece of template text and both titles are passed through `html.escape`."""
+    piece of template text and both titles are passed through `safetext.html_text`."""
     out = [
         _STYLE,
         '<table class="pdiff"><thead><tr>',
-        f"<th></th><th>{html.escape(left_title)}</th><th></th><th>{html.escape(right_title)}</th>",
+        f"<th></th><th>{html_text(left_title)}</th><th></th><th>{html_text(right_title)}</th>",
         "</tr></thead><tbody>",
     ]
     for row in rows:
