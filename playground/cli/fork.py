@@ -11,6 +11,7 @@ import click
 from ..experiments import SETUP_ERRORS, RunHandle, RunOptions
 from ..experiments.fork import fork as fork_transcript
 from ..experiments.fork import merge
+from ..safetext import terminal_line
 from .progress import Progress
 from .run import follow
 
@@ -90,8 +91,9 @@ def transcripts(obj, run_id: str) -> None:
             f"{v.role}:{v.status}" + ("" if ok is None else (" correct" if ok else " wrong"))
             for _, v, ok in view.verdicts
         )
-        parent = f"  (from {view.parent_id})" if view.parent_id else ""
+        parent = f"  (from {terminal_line(view.parent_id)})" if view.parent_id else ""
         swapped = " swapped" if view.assignment.swapped else ""
         click.echo(
-            f"{view.id}  {view.item.id}{swapped}  {view.status}  {len(view.turns)} turns  {verdicts}{parent}"
+            f"{terminal_line(view.id)}  {terminal_line(view.item.id)}{swapped}  {view.status}  "
+            f"{len(view.turns)} turns  {terminal_line(verdicts)}{parent}"
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ..safetext import terminal_line
+
 
 @click.command()
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
@@ -20,4 +22,5 @@ def runs(obj, limit: int) -> None:
     for i in infos:
         counts = "/".join(str(i.verdicts.get(s, 0)) for s in ("ok", "unparseable", "error"))
         acc = f"{i.accuracy:.0%}" if i.accuracy is not None else "-"
-        click.echo(f"{i.id:<23} {i.protocol:<10} {i.status:<11} {counts:<11} {acc:>6}  {i.name}")
+        id_, protocol, status, name = map(terminal_line, (i.id, i.protocol, i.status, i.name))
+        click.echo(f"{id_:<23} {protocol:<10} {status:<11} {counts:<11} {acc:>6}  {name}")
