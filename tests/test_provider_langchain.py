@@ -21,6 +21,7 @@ from playground.providers import (
     generate_with_retry,
     get_model,
 )
+from playground.providers.base import DeadlineExceeded, ReplyTooLong
 
 ASK = [
     Message(role="system", content="Be brief."),
@@ -190,3 +191,47 @@ def test_a_status_5xx_is_retried_and_a_4xx_is_not():
         asyncio.run(generate_with_retry(model, ASK, policy=RetryPolicy(initial_wait=0)))
     assert len(model.chat_model.calls) == 3
     assert model.is_retryable(StatusError(429)) and not model.is_retryable(ValueError("x"))
+
+
+class EndlessChat(BaseChatModel):
+    """Streams a word every 50 ms forever, or never answers at all: only a deadline ends it."""
+
+    timeout: float | None = None  # as integrations name their own request timeout
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        raise NotImplementedError
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    async def _astream(self, messages, stop=None, run_manager=None, **kwargs):
+        while True:
+            await asyncio.sleep(0.05)
+            yield ChatGenerationChunk(message=AIMessageChunk(content="more "))
+
+    @property
+    def _llm_type(self) -> str:
+        return "endless"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_endless_model_is_cut_off_at_the_deadline(stream):
+    model = get_model(f"langchain:{HERE}.EndlessChat", timeout=0.5)
+    assert model.chat_model.timeout == 0.5  # passed on: the class has a timeout field
+    deltas: list[str] = []
+    with pytest.raises(DeadlineExceeded, match=r"no complete reply within 0\.5 s"):
+        asyncio.run(model.generate(ASK, on_delta=deltas.append if stream else None))
+    assert not stream or deltas  # text had streamed before the cut
+
+
+def test_a_long_reply_is_cut_off_at_the_cap_and_options_are_ours():
+    model = get_model(
+        f"langchain:{FAKES}.FakeListChatModel", responses=["x" * 5000], max_reply_chars=100
+    )
+    with pytest.raises(ReplyTooLong, match="passed 100 characters"):
+        asyncio.run(model.generate(ASK))
+    with pytest.raises(ReplyTooLong):
+        asyncio.run(model.generate(ASK, on_delta=lambda _: None))
+    with pytest.raises(ProviderError, match="timeout must be a positive number"):
+        get_model(f"langchain:{FAKES}.FakeListChatModel", responses=["x"], timeout=-1)

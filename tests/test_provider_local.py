@@ -10,6 +10,7 @@ import itertools
 import pytest
 
 from playground.providers import GenerateConfig, Message, ProviderError, get_model, local
+from playground.providers.base import DeadlineExceeded
 
 ASK = [Message(role="user", content="What colour is the sky? Answer in one sentence.")]
 
@@ -110,3 +111,22 @@ def test_missing_packages_name_what_to_install(monkeypatch, missing, install):
     with pytest.raises(ProviderError) as raised:
         get_model("local/smollm2")
     assert install in str(raised.value) and "\n" not in str(raised.value)
+
+
+@pytest.mark.embedded
+@pytest.mark.parametrize("stream", [False, True])
+def test_generation_stops_itself_at_the_deadline_and_frees_the_model(stream):
+    story = [Message(role="user", content="Write a very long story about a lighthouse.")]
+    config = GenerateConfig(temperature=0, max_tokens=2000)
+    hurried = get_model("local/smollm2", timeout=0.05)
+    with pytest.raises(DeadlineExceeded, match=r"no complete reply within 0\.05 s"):
+        asyncio.run(hurried.generate(story, config, on_delta=(lambda _: None) if stream else None))
+    # the worker stopped generating (it cannot be cancelled): the next call gets the model
+    after = asyncio.run(get_model("local/smollm2").generate(ASK, GenerateConfig(max_tokens=4)))
+    assert after.usage.output_tokens <= 4
+
+
+def test_limits_are_options_and_checked():
+    assert get_model("local/smollm2", timeout=5, max_reply_chars=10).deadline == 5
+    with pytest.raises(ProviderError, match="max_reply_chars must be a positive whole number"):
+        get_model("local/smollm2", max_reply_chars=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -68,6 +69,53 @@ class ProviderError(Exception):
     """A call failed in a way worth reporting in one line (bad settings, refused request, ...)."""
 
 
+class DeadlineExceeded(ProviderError, TimeoutError):
+    """An attempt did not finish within its overall deadline. A `TimeoutError`, so it is
+    retried like any timeout (each attempt has a deadline of its own)."""
+
+
+class ReplyTooLong(ProviderError):
+    """The reply passed its size cap; not retried (the same request would do it again)."""
+
+
+DEFAULT_TIMEOUT = 300.0
+"""Seconds one attempt may take in all, connection to last byte (``init = { timeout = … }``).
+A server that trickles a byte at a time still ends here."""
+
+DEFAULT_MAX_REPLY_CHARS = 400_000
+"""Characters one reply may have (``init = { max_reply_chars = … }``): ~100k tokens, far past
+any speech or verdict, and a bound on what a runaway server can make us hold."""
+
+
+def check_limits(model: str, timeout: object, max_reply_chars: object) -> None:
+    """Refuse, in one line, a ``timeout`` that is not a positive number of seconds or a
+    ``max_reply_chars`` that is not a positive whole number."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise ProviderError(
+            f"{model}: timeout must be a positive number of seconds, not {timeout!r}"
+        )
+    if (
+        isinstance(max_reply_chars, bool)
+        or not isinstance(max_reply_chars, int)
+        or max_reply_chars < 1
+    ):
+        raise ProviderError(
+            f"{model}: max_reply_chars must be a positive whole number, not {max_reply_chars!r}"
+        )
+
+
+def _cause(error: BaseException, kind: type[ReplyTooLong]) -> ReplyTooLong | None:
+    """``error`` or what it wraps (an SDK wraps transport errors in its own)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 class Model(ABC):
     """A model reachable through one provider.
 
@@ -80,6 +128,11 @@ class Model(ABC):
     """Prefix of the model string, e.g. ``openai``."""
     cacheable: bool = True
     """Whether the response cache may answer this model's calls (a person's replies: never)."""
+    deadline: float | None = None
+    """Seconds one attempt may take in all; None: no deadline (a person's seat waits on its
+    own terms). Providers that call a model set it, `DEFAULT_TIMEOUT` unless configured."""
+    max_reply_chars: int | None = None
+    """Characters a reply may have before the call is cut off with `ReplyTooLong`."""
 
     def __init__(self, name: str, *, base_url: str | None = None) -> None:
         self.name = name
@@ -98,11 +151,50 @@ class Model(ABC):
         *,
         on_delta: OnDelta | None = None,
     ) -> Completion:
-        """Run one call. With ``on_delta`` the reply is streamed and each chunk passed to it."""
+        """Run one call. With ``on_delta`` the reply is streamed and each chunk passed to it.
+
+        The call ends within ``deadline`` seconds (`DeadlineExceeded`) and a reply longer than
+        ``max_reply_chars`` is cut off (`ReplyTooLong`), streamed or not, whatever the provider.
+        """
         start = time.perf_counter()
-        completion = await self._generate(list(messages), config or GenerateConfig(), on_delta)
+        cap = self.max_reply_chars
+        counted = 0
+
+        def capped(text: str) -> None:
+            nonlocal counted
+            counted += len(text)
+            if cap is not None and counted > cap:
+                raise self._too_long(cap)
+            assert on_delta is not None
+            on_delta(text)
+
+        try:
+            async with asyncio.timeout(self.deadline) as budget:
+                completion = await self._generate(
+                    list(messages), config or GenerateConfig(), capped if on_delta else None
+                )
+        except TimeoutError:
+            if budget.expired():
+                raise DeadlineExceeded(
+                    f"{self.model_string}: no complete reply within {self.deadline:g} s "
+                    f"(the attempt's deadline; set it with init = {{ timeout = … }})"
+                ) from None
+            raise
+        except Exception as error:
+            too_long = _cause(error, ReplyTooLong)
+            if too_long is not None and too_long is not error:
+                raise ReplyTooLong(f"{self.model_string}: {too_long}") from None
+            raise
+        if cap is not None and len(completion.text) > cap:
+            raise self._too_long(cap)
         completion.latency_ms = (time.perf_counter() - start) * 1000
         return completion
+
+    def _too_long(self, cap: int) -> ReplyTooLong:
+        return ReplyTooLong(
+            f"{self.model_string}: the reply passed {cap} characters and was cut off "
+            f"(raise the cap with init = {{ max_reply_chars = … }})"
+        )
 
     @abstractmethod
     async def _generate(

@@ -19,7 +19,18 @@ from langchain_core.messages import (
 )
 
 from . import admission, remote
-from .base import Completion, GenerateConfig, Message, Model, OnDelta, ProviderError, Usage
+from .base import (
+    DEFAULT_MAX_REPLY_CHARS,
+    DEFAULT_TIMEOUT,
+    Completion,
+    GenerateConfig,
+    Message,
+    Model,
+    OnDelta,
+    ProviderError,
+    Usage,
+    check_limits,
+)
 
 _MESSAGE_TYPES: dict[str, type[BaseMessage]] = {
     "system": SystemMessage,
@@ -41,9 +52,18 @@ class LangChainModel(Model):
 
     provider = "langchain"
 
-    def __init__(self, path: str, chat_model: BaseChatModel) -> None:
+    def __init__(
+        self,
+        path: str,
+        chat_model: BaseChatModel,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
+    ) -> None:
         super().__init__(path)
         self.chat_model = chat_model
+        self.deadline = timeout  # an asyncio timeout around each attempt (`Model.generate`)
+        self.max_reply_chars = max_reply_chars
 
     @property
     def model_string(self) -> str:
@@ -124,12 +144,20 @@ def create(
 
     Only a `BaseChatModel` subclass from an allowed module is built (`admission`): the path is
     checked, and refused in one line, before anything it names is imported or called.
+    ``timeout`` (the attempt's overall deadline) and ``max_reply_chars`` are ours; ``timeout``
+    is passed on too when the class has a field of that name (or alias), as ChatOpenAI does.
     """
     target = admission.langchain_class(name)
+    timeout = options.pop("timeout", DEFAULT_TIMEOUT)
+    max_reply_chars = options.pop("max_reply_chars", DEFAULT_MAX_REPLY_CHARS)
+    check_limits(f"langchain:{name}", timeout, max_reply_chars)
+    fields = target.model_fields
+    if any("timeout" in (field, info.alias) for field, info in fields.items()):
+        options.setdefault("timeout", timeout)
     if base_url is not None:
         options.setdefault("base_url", base_url)
     try:
         chat_model = target(**options)
     except Exception as error:
         raise ProviderError(f"langchain:{name}: could not build it: {error}") from None
-    return LangChainModel(name, chat_model)
+    return LangChainModel(name, chat_model, timeout=timeout, max_reply_chars=max_reply_chars)

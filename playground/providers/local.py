@@ -13,13 +13,26 @@ import contextlib
 import importlib.util
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import admission
-from .base import Completion, GenerateConfig, Message, Model, OnDelta, ProviderError, Usage
+from .base import (
+    DEFAULT_MAX_REPLY_CHARS,
+    DEFAULT_TIMEOUT,
+    Completion,
+    DeadlineExceeded,
+    GenerateConfig,
+    Message,
+    Model,
+    OnDelta,
+    ProviderError,
+    Usage,
+    check_limits,
+)
 
 DEFAULT_MODEL = "smollm2"
 N_CTX = 8192
@@ -165,14 +178,46 @@ class LocalModel(Model):
 
     provider = "local"
 
-    def __init__(self, name: str, path: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        path: Path,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
+    ) -> None:
         super().__init__(name)
         self.path = path
+        self.deadline = timeout
+        self.max_reply_chars = max_reply_chars
 
-    def _arguments(self, messages: list[Message], config: GenerateConfig) -> dict[str, Any]:
+    def _until_deadline(self, llm: Any, expired: threading.Event) -> Any:
+        """A logits processor that ends generation once the deadline has passed: the worker
+        thread cannot be cancelled (and an exception raised in llama.cpp's callback is
+        ignored), so past the deadline only the end-of-generation token may be sampled, the
+        call returns and frees the model, and ``expired`` says the text is incomplete."""
+        import llama_cpp
+        import numpy as np
+
+        ends = time.monotonic() + (self.deadline or float("inf"))
+        eos = llm.token_eos()
+
+        def check(input_ids: Any, scores: Any) -> Any:
+            if time.monotonic() > ends:
+                expired.set()
+                scores = np.full_like(scores, -np.inf)
+                scores[eos] = 0.0
+            return scores
+
+        return llama_cpp.LogitsProcessorList([check])
+
+    def _arguments(
+        self, messages: list[Message], config: GenerateConfig, processor: Any
+    ) -> dict[str, Any]:
         arguments: dict[str, Any] = {
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "max_tokens": config.max_tokens or DEFAULT_MAX_TOKENS,
+            "logits_processor": processor,
         }
         for field in ("temperature", "top_p", "seed", "stop"):
             value = getattr(config, field)
@@ -184,13 +229,20 @@ class LocalModel(Model):
         self, messages: list[Message], config: GenerateConfig, on_delta: OnDelta | None
     ) -> Completion:
         loaded = await asyncio.to_thread(_load, self.path)
-        arguments = self._arguments(messages, config)
+        expired = threading.Event()
+        arguments = self._arguments(messages, config, self._until_deadline(loaded.llm, expired))
         try:
             if on_delta is None:
-                return await asyncio.to_thread(self._complete, loaded, arguments)
-            return await self._stream(loaded, arguments, on_delta)
+                completion = await asyncio.to_thread(self._complete, loaded, arguments)
+            else:
+                completion = await self._stream(loaded, arguments, on_delta)
         except ValueError as error:  # e.g. "Requested tokens (9000) exceed context window"
             raise ProviderError(f"{self.model_string}: {error}") from None
+        if expired.is_set():
+            raise DeadlineExceeded(
+                f"{self.model_string}: no complete reply within {self.deadline:g} s"
+            )
+        return completion
 
     def _complete(self, loaded: _Loaded, arguments: dict[str, Any]) -> Completion:
         with loaded.lock:
@@ -270,8 +322,18 @@ class LocalModel(Model):
         }
 
 
-def create(name: str, *, base_url: str | None = None, **options: Any) -> LocalModel:
+def create(
+    name: str,
+    *,
+    base_url: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
+    **options: Any,
+) -> LocalModel:
+    """``timeout`` is the overall deadline of one call; ``max_reply_chars`` caps the reply (and
+    ``max_tokens``, 1024 unless set, caps the generation)."""
     options.pop("credentials", None)
+    check_limits(f"local/{name}", timeout, max_reply_chars)
     if base_url:
         raise ProviderError(
             f"local/{name} runs in this process and takes no base_url "
@@ -281,10 +343,13 @@ def create(name: str, *, base_url: str | None = None, **options: Any) -> LocalMo
         raise ProviderError(f"local/{name}: unknown option(s) {', '.join(sorted(options))}")
     if importlib.util.find_spec("llama_cpp") is None:
         raise ProviderError(f"local/{name} needs llama-cpp-python: {INSTALL_LLAMA}")
+    path = None
     if name == DEFAULT_MODEL:
-        return LocalModel(name, smollm2_path())
-    if name.endswith(".gguf"):  # only under a directory the user allows (`admission`)
-        return LocalModel(name, admission.model_file(name))
+        path = smollm2_path()
+    elif name.endswith(".gguf"):  # only under a directory the user allows (`admission`)
+        path = admission.model_file(name)
+    if path is not None:
+        return LocalModel(name, path, timeout=timeout, max_reply_chars=max_reply_chars)
     raise ProviderError(
         f"local/{name}: unknown local model; write local/smollm2 or local/<path to a .gguf file>"
     )

@@ -22,9 +22,10 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx2
 from pydantic import SecretStr
 
-from .base import Model, ProviderError
+from .base import DEFAULT_MAX_REPLY_CHARS, DEFAULT_TIMEOUT, Model, ProviderError, check_limits
 from .catalog import PROVIDERS
 from .credentials import note_key_variable
+from .http import http_client
 from .pricing import price_for
 
 if TYPE_CHECKING:
@@ -226,8 +227,9 @@ def client_for_loop(key: Hashable, build: Callable[[], T]) -> T:
     return client
 
 
-DEFAULT_TIMEOUT = 120.0
-"""Seconds per attempt. The SDKs' default (10 min) would hide a hung server for too long."""
+READ_TIMEOUT = 120.0
+"""Longest silence on a connection (the SDKs' default, 10 min, would hide a hung server);
+the attempt as a whole is bounded by the model's ``deadline``."""
 
 
 class RemoteModel(Model):
@@ -250,21 +252,27 @@ class RemoteModel(Model):
         api_key: str,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
     ) -> None:
         super().__init__(name, base_url=safe_url(base_url))
         self._endpoint = SecretStr(base_url or "")
         self._api_key = SecretStr(api_key)
         self.timeout = timeout
+        self.deadline = timeout
+        self.max_reply_chars = max_reply_chars
+        self._body_chars = max_reply_chars  # what the HTTP body cap is derived from
 
     def _client(self) -> Any:
-        key = (self.provider, self._endpoint, self._api_key, self.timeout)
+        key = (self.provider, self._endpoint, self._api_key, self.timeout, self._body_chars)
+        read_timeout = min(self.timeout, READ_TIMEOUT)
         return client_for_loop(
             key,
             lambda: self.client_class(
                 api_key=self._api_key.get_secret_value(),
                 base_url=self._endpoint.get_secret_value() or None,
                 max_retries=0,
-                timeout=self.timeout,
+                timeout=read_timeout,
+                http_client=http_client(max_reply_chars=self._body_chars, timeout=read_timeout),
             ),
         )
 
@@ -282,13 +290,16 @@ class RemoteModel(Model):
         base_url: str | None = None,
         credentials: Credentials,
         timeout: float = DEFAULT_TIMEOUT,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
         api_key_env: str | None = None,
         **options: Any,
     ) -> Model:
-        """The provider's factory (see `playground.providers.PROVIDERS`)."""
+        """The provider's factory (see `playground.providers.PROVIDERS`). ``timeout`` is the
+        overall deadline of one attempt in seconds; ``max_reply_chars`` caps the reply."""
         model = f"{cls.provider}/{name}"
+        check_limits(model, timeout, max_reply_chars)
         if options:
-            known = "timeout, api_key_env"
+            known = "timeout, max_reply_chars, api_key_env"
             raise ProviderError(
                 f"{model}: unknown option(s) {', '.join(sorted(options))} (known: {known})"
             )
@@ -300,4 +311,6 @@ class RemoteModel(Model):
             base_url=base_url,
             api_key_env=api_key_env,
         )
-        return cls(name, api_key=key, base_url=base_url, timeout=timeout)
+        return cls(
+            name, api_key=key, base_url=base_url, timeout=timeout, max_reply_chars=max_reply_chars
+        )

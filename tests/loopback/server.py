@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import random
 import socket
@@ -56,6 +57,7 @@ class LoopbackServer(ABC):
         seed: int = 0,
         retry_after: str | None = "0.1",
         hang: float = 10.0,
+        trickle_every: float = 0.2,
         send_usage: bool = True,
         served_model: str | None = None,
         api_key: str | None = None,
@@ -72,6 +74,10 @@ class LoopbackServer(ABC):
         self.fault_kinds = list(fault_kinds)
         self.retry_after = retry_after
         self.hang = hang
+        self.trickle_every = trickle_every
+        self.redirect_to: str | None = None
+        """Origin a 3xx fault points to (``Location`` is it plus the request's path)."""
+        """Seconds between the bytes (or SSE comments) of a ``trickle`` fault."""
         self.send_usage = send_usage
         self.served_model = served_model
         """Model name to answer with; None echoes the one asked for."""
@@ -238,9 +244,13 @@ class LoopbackServer(ABC):
                 headers["Retry-After"] = retry_after
             if fault.retry_after_ms is not None:
                 headers["retry-after-ms"] = fault.retry_after_ms
+            if 300 <= status < 400 and self.redirect_to:
+                headers["Location"] = self.redirect_to + handler.path
             return handler.send_json(status, self.error_body(status, "injected fault"), headers)
 
         reply = self.reply_for(body)
+        if kind == "trickle":
+            return self._trickle(handler, body, reply)
         if not body.get("stream"):
             data = json.dumps(self.completion_json(body, reply)).encode()
             if kind == "malformed":
@@ -265,6 +275,34 @@ class LoopbackServer(ABC):
         if kind == "stream_error":
             handler.send_chunk(self.stream_error_event())
         handler.end_stream()
+
+    def _trickle(self, handler: Handler, body: dict[str, Any], reply: Reply) -> None:
+        """Never finish, and never fall silent long enough for a read timeout: until the
+        client hangs up or the server stops."""
+        with contextlib.suppress(OSError):  # the client hanging up is how this ends
+            self._trickle_forever(handler, body, reply)
+
+    def _trickle_forever(self, handler: Handler, body: dict[str, Any], reply: Reply) -> None:
+        if body.get("stream"):
+            handler.start_stream()
+            handler.send_chunk(self.stream_events(body, reply)[0])
+            while not self._stopping.is_set():
+                self._pause(self.trickle_every)
+                handler.send_chunk(b": trickle\n\n")
+                handler.wfile.flush()
+            return
+        data = json.dumps(self.completion_json(body, reply)).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data) + 10**9))
+        handler.end_headers()
+        padded = itertools.chain(data, itertools.repeat(ord(" ")))  # JSON allows the spaces
+        for byte in padded:
+            if self._stopping.is_set():
+                return
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            self._pause(self.trickle_every)
 
 
 def main(server_class: type[LoopbackServer], argv: Sequence[str] | None = None) -> None:

@@ -15,7 +15,7 @@ Responder = Callable[[dict[str, Any]], str]
 
 Finish = Literal["end", "length", "stop_sequence"]
 
-NAMED_FAULTS = ("reset", "timeout", "cut", "truncate", "malformed", "stream_error")
+NAMED_FAULTS = ("reset", "timeout", "cut", "truncate", "malformed", "stream_error", "trickle")
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,9 @@ class Fault:
     error body, or: ``reset`` (socket closed with RST, no response), ``timeout`` (no answer for
     ``hang`` seconds, then reset), ``cut`` (half the reply, then reset), ``truncate`` (half a
     stream, then a clean end, as a proxy might), ``malformed`` (200 with broken JSON),
-    ``stream_error`` (a stream that reports a server error part-way, as Anthropic's does).
+    ``stream_error`` (a stream that reports a server error part-way, as Anthropic's does),
+    ``trickle`` (a 200 that never finishes: one body byte, or one SSE comment after the first
+    event, every ``trickle_every`` seconds, so no single read ever times out).
     """
 
     kind: str
