@@ -1,9 +1,20 @@
 """Which key goes where: a vendor key only to the vendor or its paired *_BASE_URL server;
 other servers only get a key given for them; keys are scrubbed from anything logged."""
 
+import asyncio
+
 import pytest
 
-from playground.providers import Credentials, ProviderError, get_model
+from playground.providers import (
+    PROVIDERS,
+    Credentials,
+    Message,
+    Provider,
+    ProviderError,
+    get_model,
+    keyed_providers,
+)
+from playground.providers.openai import OpenAIModel
 from playground.providers.remote import PLACEHOLDER_KEY, require_key
 
 OTHER = "http://127.0.0.1:9/v1"
@@ -95,3 +106,35 @@ def test_a_key_named_by_api_key_env_joins_the_redaction_list(monkeypatch):
     get_model("openai/m", base_url=OTHER, credentials=creds, api_key_env="LAB_SERVER_SECRET")
     assert creds.redact("401: bad key plain-lab-secret-987") == "401: bad key [redacted]"
     assert "plain-lab-secret-987" in creds.secret_values()
+
+
+class CompatModel(OpenAIModel):
+    """An OpenAI-compatible vendor: the OpenAI model under a provider of its own."""
+
+    provider = "compat"
+
+
+create = CompatModel.create
+
+
+def test_a_new_provider_is_one_declaration(monkeypatch, openai_server):
+    declared = Provider(
+        prefix="compat",
+        label="Compat Cloud",
+        factory=f"{__name__}:create",
+        key_env="COMPAT_API_KEY",
+        base_url_env="COMPAT_BASE_URL",
+        vendor_host="api.compat.example",
+        default_base_url="https://api.compat.example/v1",
+    )
+    monkeypatch.setitem(PROVIDERS, "compat", declared)
+    monkeypatch.setenv("COMPAT_API_KEY", "ck-compat-key-0123456789")
+    monkeypatch.delenv("COMPAT_BASE_URL", raising=False)
+    assert declared in keyed_providers()  # the keys sidebar draws a field for it
+    assert get_model("compat/m").base_url == "https://api.compat.example/v1"  # its own API
+    assert get_model("compat/m", base_url=OTHER)._api_key.get_secret_value() == PLACEHOLDER_KEY
+    monkeypatch.setenv("COMPAT_BASE_URL", openai_server.base_url)  # paired with the key
+    reply = asyncio.run(get_model("compat/m").generate([Message(role="user", content="hi")]))
+    assert reply.text == "Echo: hi"
+    assert openai_server.requests[0].headers["authorization"] == "Bearer ck-compat-key-0123456789"
+    assert Credentials().redact("ck-compat-key-0123456789!") == "[redacted]!"

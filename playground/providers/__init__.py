@@ -75,7 +75,7 @@ def get_model(
     provider, name = split_model_string(model)
     declared = PROVIDERS[provider]
     if base_url is None:
-        base_url = declared.env_base_url()
+        base_url = declared.env_base_url() or declared.default_base_url
     return declared.build(
         name, base_url=base_url, credentials=credentials or Credentials(), **options
     )

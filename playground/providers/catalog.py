@@ -40,6 +40,9 @@ class Provider:
     own convention); the vendor key may go there too, since the user paired the two."""
     vendor_host: str | None = None
     """The vendor's API host: its key goes there over https, and nowhere else unpaired."""
+    default_base_url: str | None = None
+    """Where its models are served when neither the role nor ``base_url_env`` says; None: the
+    SDK's own default (the vendor's API)."""
     admit: Callable[[str], object] | None = None
     """Checks a model name before ``factory``'s module is imported (raises `ProviderError`)."""
 
@@ -69,8 +72,8 @@ class Provider:
         """Whether the vendor's key may be sent to ``base_url`` (None: the SDK's default, which
         is the vendor's API over https): the vendor's API, or the server the user paired with
         the key through ``base_url_env``."""
-        if base_url is None:
-            return True
+        if base_url is None:  # the SDK's default: the vendor's API, over https
+            return self.default_base_url is None
         if self.is_vendor_api(base_url):
             return True
         paired = self.env_base_url()
