@@ -1,15 +1,42 @@
 """Cross-judge agreement: judge panels and re-judged transcripts — percent agreement, Cohen's and
-Fleiss' kappa, and the spread of credences on the same transcript."""
+Fleiss' kappa, Krippendorff's alpha (nominal on choices, interval on credences), and the spread
+of credences on the same transcript."""
 
 from __future__ import annotations
 
+import math
 from itertools import combinations
+from typing import Literal
 
+import krippendorff
 import numpy as np
 import pandas as pd
 
 from .metrics import ok_rows
 from .stats import cohen_kappa, fleiss_kappa, pairwise_agreement
+
+
+def krippendorff_alpha(
+    ratings: np.ndarray, level: Literal["nominal", "interval"] = "nominal"
+) -> float:
+    """Krippendorff's alpha (Krippendorff 2011, "Computing Krippendorff's alpha-reliability")
+    from a raters × units array, nan where a rater did not rate a unit; computed by the
+    ``krippendorff`` package.
+
+    α = 1 − D_o / D_e: D_o the mean squared difference δ² between values paired within a
+    unit (each unit's m_u values pairing with weight 1/(m_u − 1)), D_e the same over all
+    pairable values; δ² = [c ≠ k] (nominal) or (c − k)² (interval). Units rated once are not
+    pairable and drop out; unlike Fleiss' kappa, raters may rate different subsets. nan when
+    fewer than two distinct values are pairable (α undefined).
+    """
+    data = np.asarray(ratings, dtype=float)
+    if data.ndim != 2:
+        raise ValueError("krippendorff_alpha: give a raters × units array")
+    pairable = (~np.isnan(data)).sum(axis=0) >= 2
+    values = data[:, pairable]
+    if len(np.unique(values[~np.isnan(values)])) < 2:
+        return math.nan
+    return float(krippendorff.alpha(reliability_data=values, level_of_measurement=level))
 
 
 def agreement(verdicts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -23,13 +50,15 @@ def agreement(verdicts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
 
     - summary: subjects (transcripts with ≥ 2 raters), ratings, ``percent_agreement`` (mean
       share of agreeing rater pairs per subject, Fleiss' P̄), ``fleiss_kappa`` over the
-      subjects having the most common number m of ratings (``fleiss_subjects``, ``m``), and
-      the credence spread's mean SD and median range;
+      subjects having the most common number m of ratings (``fleiss_subjects``, ``m``),
+      Krippendorff's alpha over every subject (``alpha_nominal`` on the choices,
+      ``alpha_interval`` on the credences on the correct answer), and the credence spread's
+      mean SD and median range;
     - pairs: per pair of raters, shared subjects, percent agreement and Cohen's kappa;
     - spread: per transcript with ≥ 2 credences on the correct answer, their count, sample SD
       and range (max − min), over every verdict with credences.
     """
-    ok = ok_rows(verdicts, ["subject", "judge", "choice"]).rename(
+    ok = ok_rows(verdicts, ["subject", "judge", "choice", "credence_correct"]).rename(
         columns={"subject": "transcript_id"}
     )
     ok = ok.drop_duplicates(["transcript_id", "judge"])
@@ -38,7 +67,7 @@ def agreement(verdicts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
     multi = ok[raters >= 2]
     summary_cols = [
         "subjects", "ratings", "percent_agreement", "fleiss_kappa", "fleiss_subjects", "m",
-        "mean_sd", "median_range",
+        "alpha_nominal", "alpha_interval", "mean_sd", "median_range",
     ]  # fmt: skip
     pair_cols = ["judge_1", "judge_2", "subjects", "percent_agreement", "cohen_kappa"]
     spread = credence_spread(verdicts)
@@ -50,6 +79,8 @@ def agreement(verdicts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
     np.add.at(counts, (subject, category), 1)
     per_subject = counts.sum(axis=1).astype(int)
     m = int(np.bincount(per_subject).argmax())
+    wide = multi.pivot(index="transcript_id", columns="judge", values="choice")
+    credences = multi.pivot(index="transcript_id", columns="judge", values="credence_correct")
     summary = pd.DataFrame(
         [
             {
@@ -59,12 +90,13 @@ def agreement(verdicts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
                 "fleiss_kappa": fleiss_kappa(counts[per_subject == m]),
                 "fleiss_subjects": int((per_subject == m).sum()),
                 "m": m,
+                "alpha_nominal": krippendorff_alpha(wide.to_numpy(float).T, "nominal"),
+                "alpha_interval": krippendorff_alpha(credences.to_numpy(float).T, "interval"),
                 "mean_sd": float(spread["sd"].mean()) if len(spread) else np.nan,
                 "median_range": float(spread["range"].median()) if len(spread) else np.nan,
             }
         ]
     )
-    wide = multi.pivot(index="transcript_id", columns="judge", values="choice")
     pair_rows = []
     for a, b in combinations(sorted(wide.columns), 2):
         both = wide[[a, b]].dropna()

@@ -1,5 +1,5 @@
 """Ratings: Bradley–Terry strengths on the Elo scale, with cluster-bootstrap intervals, for
-debaters (overall, honest, dishonest) and judges.
+debaters (overall, honest, dishonest) and judges; TrueSkill for debaters beside them.
 
 Model: P(i beats j) = π_i / (π_i + π_j) = σ(θ_i − θ_j) with θ = log π, fitted by maximum
 likelihood (Newton's method) with a weak prior: every player also plays ``prior``
@@ -18,6 +18,7 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+import trueskill
 
 from .stats import wilson
 
@@ -134,11 +135,12 @@ def debate_matches(verdicts: pd.DataFrame) -> pd.DataFrame:
     judge chose one of the two: the chosen side's debater wins.
 
     Columns: ``winner``/``loser`` (the roles' models, ``model.<role>``), ``winner_honest`` /
-    ``loser_honest`` (defended the correct answer), ``weight`` 1, ``cluster`` (dataset and item).
+    ``loser_honest`` (defended the correct answer), ``weight`` 1, ``cluster`` (dataset and item),
+    ``created_at`` (the verdict's time, the order TrueSkill plays matches in).
     """
     seat_roles = [c[5:] for c in verdicts.columns if c.startswith("seat.")]
     seat_roles = [r for r in seat_roles if f"model.{r}" in verdicts.columns]
-    cols = ["item_key", "choice", "correct"]
+    cols = ["item_key", "choice", "correct", "created_at"]
     needed = cols + [f"{k}.{r}" for r in seat_roles for k in ("seat", "model")]
     ok = verdicts.loc[verdicts["status"] == "ok", needed]
     item_codes = ok["item_key"].to_numpy()
@@ -162,10 +164,13 @@ def debate_matches(verdicts: pd.DataFrame) -> pd.DataFrame:
                     "loser_honest": np.where(first_wins, h2, h1),
                     "weight": 1.0,
                     "cluster": item_codes[keep],
+                    "created_at": sub["created_at"].to_numpy(),
                 }
             )
         )
-    columns = ["winner", "loser", "winner_honest", "loser_honest", "weight", "cluster"]
+    columns = [
+        "winner", "loser", "winner_honest", "loser_honest", "weight", "cluster", "created_at",
+    ]  # fmt: skip
     if not parts:
         return pd.DataFrame(columns=columns)
     matches = pd.concat(parts, ignore_index=True)
@@ -290,3 +295,42 @@ def judge_board(verdicts: pd.DataFrame, reps: int = 200, seed: int = 0) -> pd.Da
         ratings[["model", "rating", "ci_low", "ci_high", "comparisons"]], on="model", how="left"
     )
     return table.sort_values(["rating", "accuracy"], ascending=False, ignore_index=True)[columns]
+
+
+TRUESKILL_COLUMNS = ["model", "matches", "wins", "mu", "sigma", "conservative"]
+
+
+def trueskill_board(matches: pd.DataFrame, draw_probability: float = 0.0) -> pd.DataFrame:
+    """TrueSkill (Herbrich, Minka & Graepel 2006; the ``trueskill`` package, its defaults
+    μ₀ = 25, σ₀ = 25/3, β = 25/6, τ = 25/300) from ``matches`` played one by one in
+    ``created_at`` order (ties kept in frame order): each model's skill ``mu``, its
+    uncertainty ``sigma`` and the ``conservative`` estimate μ − 3σ the board is sorted by.
+    A debate verdict has a winner, so no draws by default. Unlike Bradley–Terry, the result
+    depends on the order the matches were played in; self-play is left out (no information)."""
+    cross = matches[matches["winner"] != matches["loser"]]
+    if cross.empty:
+        return pd.DataFrame(columns=TRUESKILL_COLUMNS)
+    if "created_at" in cross.columns:
+        cross = cross.sort_values("created_at", kind="stable")
+    env = trueskill.TrueSkill(draw_probability=draw_probability)
+    players: dict[str, trueskill.Rating] = {}
+    games: dict[str, list[int]] = {}
+    for winner, loser in zip(cross["winner"], cross["loser"], strict=True):
+        w, lo = players.get(winner, env.create_rating()), players.get(loser, env.create_rating())
+        players[winner], players[loser] = trueskill.rate_1vs1(w, lo, env=env)
+        games.setdefault(winner, [0, 0])[0] += 1
+        games.setdefault(loser, [0, 0])[0] += 1
+        games[winner][1] += 1
+    rows = [
+        {
+            "model": name,
+            "matches": games[name][0],
+            "wins": games[name][1],
+            "mu": r.mu,
+            "sigma": r.sigma,
+            "conservative": r.mu - 3 * r.sigma,
+        }
+        for name, r in players.items()
+    ]
+    table = pd.DataFrame(rows, columns=TRUESKILL_COLUMNS)
+    return table.sort_values("conservative", ascending=False, ignore_index=True)

@@ -103,17 +103,20 @@ def _ratings(f: Frames, reps: int) -> Section:
         "Ratings",
         "Bradley–Terry ratings on the Elo scale (1000 = average; +400 = 10:1 odds) with "
         "item-bootstrap 95% intervals, and win rates with Wilson intervals. Judges are rated on "
-        "head-to-head comparisons on the same item.",
+        "head-to-head comparisons on the same item. TrueSkill (μ, σ, μ − 3σ) plays the "
+        "debates between different models in the order they were judged.",
         {
             "judges": ratings.judge_board(f.verdicts, reps=reps),
             "debaters": boards["overall"],
             "honest": boards["honest"],
             "dishonest": boards["dishonest"],
+            "trueskill": ratings.trueskill_board(ratings.debate_matches(f.verdicts)),
         },
         {
             "debaters": "needs two different debater models in the selection",
             "honest": "needs debates with an honest and a dishonest seat",
             "dishonest": "needs debates with an honest and a dishonest seat",
+            "trueskill": "needs two different debater models in the selection",
         },
     )
 

@@ -13,6 +13,7 @@ from .prompts import prompts
 from .report import report
 from .run import run
 from .runs import runs
+from .tournament import tournament
 from .transfer import import_
 
 
@@ -42,6 +43,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 for command in (
     run, export, runs, transcripts, fork, rejudge, prompts, app, report, import_, datasets,
+    tournament,
 ):  # fmt: skip
     cli.add_command(command)
 
