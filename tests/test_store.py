@@ -79,3 +79,26 @@ def test_an_old_log_upgrades_to_the_record_column_names(tmp_path, monkeypatch):
     assert verdict.turn_index == 1 and correct is True
     [record] = store.iter_records("r")
     assert [t.index for t in record.turns] == [0, 1] and record.verdict.turn_index == 1
+
+
+def test_a_transcript_killed_after_its_verdict_is_done_once_resumed(store):
+    """A process killed between a transcript's verdict and its end leaves it ``running``; the
+    resume keeps the verdict (it is not run again) and marks the transcript done."""
+    from playground.events import TranscriptStarted, VerdictReached
+    from playground.records import Assignment, Item, Provenance, Verdict, utcnow
+
+    store.create_run("r", name="r", protocol="debate", dataset=None, config={}, tags=[],
+                     version="0", source="cli")  # fmt: skip
+    item = Item(id="q", question="Q?", answers=["a", "b"], correct=0)
+    assignment = Assignment(seats={}, display_order=[0, 1])
+    for tid in ("judged", "unjudged"):
+        store.record(TranscriptStarted("r", tid, item, assignment))
+    prov = Provenance(roles={}, playground_version="0", created_at=utcnow())
+    verdict = Verdict(status="ok", choice=0, raw="A", role="judge")
+    store.record(VerdictReached("r", "judged", "v", verdict, True, prov))
+    keys = store.reopen_run("r")
+    assert len(keys) == 1
+    assert {v.id: v.status for v in store.transcripts_of("r")} == {
+        "judged": "done",
+        "unjudged": "abandoned",
+    }

@@ -182,8 +182,9 @@ class Store:
 
     def reopen_run(self, run_id: str) -> set[tuple[str, str]]:
         """Prepare a run to be resumed: mark transcripts that never reached a verdict
-        ``abandoned`` (their turns stay; they produce no record) and return the plan keys
-        (`records.plan_key`) of those that did, which are not to be run again."""
+        ``abandoned`` (their turns stay; they produce no record), mark those that reached one
+        but were never marked finished ``done``, and return the plan keys
+        (`records.plan_key`) of those with a verdict, which are not to be run again."""
         return retrying(
             self.writes, f"reopen run {run_id}", repr(self), lambda: self._reopen(run_id)
         )
@@ -199,6 +200,13 @@ class Store:
                 tr.update()
                 .where(tr.c.run_id == run_id, ~has_verdict)
                 .values(status="abandoned", finished_at=utcnow())
+            )
+            # killed between its verdict and its end: the verdict stands (the transcript is not
+            # run again), so the transcript is done rather than "running" forever
+            conn.execute(
+                tr.update()
+                .where(tr.c.run_id == run_id, tr.c.status == "running", has_verdict)
+                .values(status="done", finished_at=utcnow())
             )
             conn.execute(
                 self.runs.update()
