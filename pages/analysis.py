@@ -146,8 +146,9 @@ def render_section(section: Section) -> None:
 
 def exports(store: Store, selection: Frames, filters: Filters) -> None:
     st.caption(
-        "The selection as JSONL (full records; `playground import` reads them back), or flat "
-        "CSV/Parquet (one row per verdict, and the turns table alongside)."
+        "The selection as JSONL (full records; `playground import` reads them back), flat "
+        "CSV/Parquet (one row per verdict, and the turns table alongside), or Inspect eval logs "
+        "(one per run and seat configuration, for `inspect view`)."
     )
     v = selection.verdicts
     if v.empty:
@@ -166,9 +167,16 @@ def exports(store: Store, selection: Frames, filters: Filters) -> None:
         frames = apply(load_frames(store, runs, text=True, turns=False), filters)
         return table_bytes(flat_tables(store, frames)[which], fmt)
 
-    cols = st.columns(5)
+    def inspect_logs() -> bytes:
+        from playground.export.inspect import inspect_zip  # inspect_ai is heavy: on click only
+
+        return inspect_zip(store, runs, ids)
+
+    cols = st.columns(6)
     cols[0].download_button("JSONL", jsonl, "verdicts.jsonl", "application/jsonl",
                             key="an.x.jsonl", on_click="ignore")  # fmt: skip
+    cols[5].download_button("Inspect logs (zip)", inspect_logs, "inspect-logs.zip",
+                            "application/zip", key="an.x.inspect", on_click="ignore")  # fmt: skip
     for i, (label, which, fmt) in enumerate(
         [("Verdicts CSV", 0, "csv"), ("Turns CSV", 1, "csv"),
          ("Verdicts Parquet", 0, "parquet"), ("Turns Parquet", 1, "parquet")], start=1

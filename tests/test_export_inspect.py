@@ -262,3 +262,23 @@ def test_every_protocol_exports_a_log_inspect_reads(protocol, store, tiny_datase
     for log in logs:  # one seat configuration each, every sample id once
         assert len({(s.id, s.epoch) for s in log.samples}) == len(log.samples)
         assert {s.metadata["playground"]["protocol"] for s in log.samples} == {protocol}
+
+
+def test_the_analysis_page_downloads_the_selection_as_inspect_logs(store, tiny_dataset, tmp_path):
+    import io
+    import zipfile
+
+    from test_pages import single_page
+
+    from playground.export.inspect import inspect_zip
+
+    records, _ = run_protocol(store, tiny_dataset, "blind", ["judge"])
+    at = single_page(tmp_path, "analysis.py", "Analysis").run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Inspect logs (zip)" in labels
+    archive = zipfile.ZipFile(io.BytesIO(inspect_zip(store, [records[0].run_id])))
+    [name] = archive.namelist()
+    archive.extractall(tmp_path / "unzipped")
+    log = read_eval_log(str(tmp_path / "unzipped" / name))
+    assert len(log.samples) == len(records) and name.endswith(".eval")

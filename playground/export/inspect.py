@@ -20,8 +20,11 @@ inspect_ai is a heavy import: only ``playground export --format inspect`` loads 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
+import tempfile
+import zipfile
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -93,6 +96,17 @@ def export_inspect(
             write_eval_log(log, str(path))
             written.append(path)
     return written
+
+
+def inspect_zip(
+    store: Store, run_ids: Iterable[str | None], verdict_ids: Collection[str] | None = None
+) -> bytes:
+    """The logs `export_inspect` writes, as one zip archive (the Analysis page's download)."""
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buffer, "w") as archive:
+        for path in export_inspect(store, tmp, run_ids, verdict_ids):
+            archive.write(path, path.name)
+    return buffer.getvalue()
 
 
 def seat_key(record: Record) -> str:
