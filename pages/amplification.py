@@ -16,7 +16,7 @@ from pages.protocol_form import seat_settings
 from pages.question import pick_question
 from pages.widgets import get_store, require_app
 from playground.experiments import SETUP_ERRORS, ExperimentError, RunHandle, parse_experiment
-from playground.protocols.amplification import fork_tree
+from playground.experiments.tree_fork import fork_tree
 from playground.providers import Credentials
 from playground.safetext import md_prose
 from playground.store import Store

@@ -13,12 +13,8 @@ from test_amplification import ROLES, experiment, only_view, run
 from playground.cli import cli
 from playground.experiments import ExperimentError
 from playground.experiments.fork import fork
-from playground.protocols.amplification import (
-    edit_answer,
-    rerun_subtree,
-    summarize,
-    tree_from_turns,
-)
+from playground.experiments.tree_fork import edit_answer, rerun_subtree
+from playground.protocols.amplification import summarize, tree_from_turns
 from playground.providers.scripted import ScriptedModel
 from playground.records import Record
 

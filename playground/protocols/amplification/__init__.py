@@ -4,10 +4,10 @@ re-runs as forks; a summary of amplified vs direct answers and of the checks.
 
 Modules: `protocol` (the `Amplification` protocol and its options), `solve` (growing and
 answering a tree), `checks`, `parsing` (strict readers of replies), `messages` (prompt values),
-`tree` (node ids, the call budget, the tree read back from turns), `edits` (forks), `summary`.
+`tree` (node ids, the call budget, the tree read back from turns), `edits` (planning a fork:
+`playground.experiments.tree_fork` runs it), `summary`.
 """
 
-from .edits import TreeFork, edit_answer, fork_tree, rerun_subtree
 from .protocol import Amplification, AmplificationOptions
 from .summary import AmplificationSummary, summarize
 from .tree import Node, tree_from_turns
@@ -17,10 +17,6 @@ __all__ = [
     "AmplificationOptions",
     "AmplificationSummary",
     "Node",
-    "TreeFork",
-    "edit_answer",
-    "fork_tree",
-    "rerun_subtree",
     "summarize",
     "tree_from_turns",
 ]
