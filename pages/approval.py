@@ -33,8 +33,6 @@ from pages.keys import key_fields, secret_keys
 from pages.live_controls import run_controls, start_live
 from pages.protocol_form import seat_settings, seats_of
 from pages.widgets import get_store, md, require_app
-from playground.approval.metrics import approval_rows
-from playground.approval.sources import SOURCES
 from playground.datasets import DatasetError, list_builtins, load_dataset
 from playground.experiments import (
     SETUP_ERRORS,
@@ -43,6 +41,8 @@ from playground.experiments import (
     RunRegistry,
     parse_experiment,
 )
+from playground.protocols.approval.metrics import approval_rows
+from playground.protocols.approval.sources import SOURCES
 from playground.providers import Credentials
 from playground.providers.human import HUMAN
 from playground.safetext import md_prose

@@ -1,6 +1,6 @@
 """The Approval page's results: the per-step table (built from the episode's turns, so it fills
 in while an episode is still running), the metric and hack-preference tables of
-`playground.approval.metrics`, and two charts; following a live run redraws them as its events
+`playground.protocols.approval.metrics`, and two charts; following a live run redraws them as its events
 arrive. Model text appears only in dataframes (plain text); the charts carry numbers and ids,
 never model text.
 
@@ -22,7 +22,6 @@ import streamlit as st
 from pages.live_view import IDLE_TICK_S
 from pages.widgets import fmt_cost, fmt_int
 from playground.analysis.charts import layout
-from playground.approval.metrics import RATER, approval_rows, hack_preference, source_table
 from playground.events import (
     RunStarted,
     TranscriptFinished,
@@ -30,6 +29,12 @@ from playground.events import (
     TurnCompleted,
 )
 from playground.experiments import RunHandle
+from playground.protocols.approval.metrics import (
+    RATER,
+    approval_rows,
+    hack_preference,
+    source_table,
+)
 from playground.providers.human import HUMAN, HumanRequest
 from playground.records import Turn
 from playground.safetext import md_code, md_line, plot_text, plot_texts

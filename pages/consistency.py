@@ -17,6 +17,7 @@ from playground.analysis import load_frames
 from playground.analysis.consistency import instances, summary
 from playground.datasets import DatasetError, load_dataset
 from playground.experiments import SETUP_ERRORS, parse_experiment
+from playground.protocols import protocols
 from playground.protocols.base import LOGGED
 from playground.protocols.consistency import FAMILY_LABELS
 from playground.providers import Credentials
@@ -30,7 +31,8 @@ FRAMINGS = {
     "consistency/elicit_judge": "a judge",
     "consistency/elicit_debater": "a debater",
 }
-DEBATE_PROTOCOLS = ("debate", "open_debate", "consultancy", "open_consultancy")
+DEBATE_PROTOCOLS = tuple(name for name, cls in protocols().items() if cls.info.argues)
+"""Protocols whose transcripts judge checks can re-present (`ProtocolInfo.argues`)."""
 
 
 def source_settings() -> str | None:

@@ -4,6 +4,7 @@ of an experiment file's ``[options]`` and ``[roles.<seat>]`` tables."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,49 +12,27 @@ import streamlit as st
 from pydantic import BaseModel
 
 from pages.widgets import role_style
-from playground.protocols import get_protocol
+from playground.protocols import get_protocol, on_page
+from playground.protocols.spec import PANEL, FormField, ProtocolInfo, form_fields
 from playground.providers.human import HUMAN
 from playground.safetext import md_code
 
 
-@dataclass(frozen=True)
-class ProtocolInfo:
-    label: str
-    summary: str
+class _Menu(Mapping[str, ProtocolInfo]):
+    """The Debate page's menu read from the registry at each use: name → `ProtocolInfo`."""
+
+    def __getitem__(self, name: str) -> ProtocolInfo:
+        return {cls.name: cls.info for cls in on_page("debate")}[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([cls.name for cls in on_page("debate")])
+
+    def __len__(self) -> int:
+        return len(on_page("debate"))
 
 
-PROTOCOLS = {
-    "debate": ProtocolInfo(
-        "Debate",
-        "Two debaters argue for opposite answers; a judge who has not read the passage picks "
-        "one and gives a credence.",
-    ),
-    "open_debate": ProtocolInfo(
-        "Open debate",
-        "Debater A first chooses the answer it will argue for; debater B defends the other.",
-    ),
-    "consultancy": ProtocolInfo(
-        "Consultancy",
-        "One consultant argues for an assigned answer, once for the true answer and once for "
-        "the wrong one; the judge, who has not read the passage, may question it.",
-    ),
-    "open_consultancy": ProtocolInfo(
-        "Open consultancy",
-        "The consultant chooses which answer to argue for; the judge may question it.",
-    ),
-    "blind": ProtocolInfo(
-        "Blind baseline",
-        "The judge answers from the question and the answers alone, with no argument: the "
-        "baseline every other protocol is compared with.",
-    ),
-}
-PANEL = ("judge", "judge_b", "judge_c", "judge_d")
-"""Seats of a judge panel, in the order they are added."""
-QUOTE_MODES: dict[str, str] = {
-    "off": "Off",
-    "strict": "Strict (exact words)",
-    "fuzzy": "Fuzzy (small slips pass)",
-}
+PROTOCOLS: Mapping[str, ProtocolInfo] = _Menu()
+"""The protocols of the Debate page's menu (`ProtocolInfo.page` = "debate"), in menu order."""
 
 
 @dataclass(frozen=True)
@@ -78,72 +57,48 @@ ARGUER_DEFAULTS, JUDGE_DEFAULTS = (0.7, 96), (0.0, 32)
 
 
 def protocol_settings() -> tuple[str, dict[str, Any]]:
-    """The protocol and its ``[options]``, drawn in the current container. Widgets for options
-    the protocol lacks are not drawn (and their values not sent)."""
+    """The protocol and its ``[options]``, drawn in the current container: the fields the
+    protocol's `ProtocolInfo.form` names (or one per option), nothing else."""
+    menu = {cls.name: cls for cls in on_page("debate")}
     name = st.selectbox(
         "Protocol",
-        list(PROTOCOLS),
-        format_func=lambda p: PROTOCOLS[p].label,
+        list(menu),
+        format_func=lambda p: menu[p].info.label,
         key="protocol",
     )
-    st.caption(PROTOCOLS[name].summary)
-    fields = get_protocol(name).Options.model_fields
+    cls = menu[name]
+    st.caption(cls.info.summary)
+    fields = cls.Options.model_fields
     options: dict[str, Any] = {}
-    if "rounds" in fields:
-        speaks = "Each debater speaks" if "turn_order" in fields else "The consultant speaks"
-        options["rounds"] = int(
-            st.number_input("Rounds", 1, 10, 3, help=f"{speaks} once per round.", key="rounds")
-        )
-    if "turn_order" in fields:
-        options["turn_order"] = st.radio(
-            "Turn order",
-            ["simultaneous", "sequential"],
-            horizontal=True,
-            key="turn_order",
-            help="Simultaneous: neither debater sees the other's speech of the same round. "
-            "Sequential: debater A speaks first and B sees it.",
-        )
-    if "interactive_judge" in fields:
-        options["interactive_judge"] = st.checkbox(
-            "Interactive judge",
-            value=bool(fields["interactive_judge"].default),
-            key=f"{name}.interactive_judge",
-            help="After each round but the last, the (first) judge asks a question the "
-            "arguers see.",
-        )
-    if "judge_each_round" in fields:
-        options["judge_each_round"] = st.checkbox(
-            "Judge after every round",
-            key="judge_each_round",
-            help="Each judge also gives a choice and credence after every round, drawn as a "
-            "credence curve (not counted as a verdict).",
-        )
-    if "quotes" in fields:
-        options["quotes"] = st.selectbox(
-            "Quote verification",
-            list(QUOTE_MODES),
-            format_func=lambda mode: QUOTE_MODES[mode],
-            key="quotes",
-            help="Check each <quote>…</quote> an arguer cites against the passage and show "
-            "the judge which ones were found.",
-        )
-    judges = st.number_input(
-        "Judges",
-        1,
-        len(PANEL),
-        1,
-        key="judges",
-        help="A judge panel: each judge has its own seat and model and gives its own verdict "
-        "on the same transcript.",
-    )
-    options["judges"] = list(PANEL[: int(judges)])
-    options["swap_positions"] = st.checkbox(
-        "Also run with positions swapped",
-        help="Runs a second transcript with the answers shown in the other order (and defended "
-        "from the other seat), to measure the judge's position bias.",
-        key="swap",
-    )
+    for spec in form_fields(cls.info, cls.Options):
+        if spec.option in fields:
+            options[spec.option] = option_widget(spec, name, fields[spec.option].default)
     return name, options
+
+
+def option_widget(spec: FormField, protocol: str, default: Any) -> Any:
+    """One option's widget, drawn as its `FormField` says; returns its value for the option."""
+    key = spec.widget_key(protocol)
+    if spec.widget == "number":
+        low = spec.low if spec.low is not None else 0
+        high = spec.high if spec.high is not None else max(int(default or 0) * 10, 100)
+        return int(st.number_input(spec.label, low, high, int(default), help=spec.help, key=key))
+    if spec.widget == "panel":
+        judges = st.number_input(spec.label, 1, len(PANEL), 1, key=key, help=spec.help)
+        return list(PANEL[: int(judges)])
+    if spec.widget == "checkbox":
+        return st.checkbox(spec.label, value=bool(default), key=key, help=spec.help)
+    choices = spec.choices or {}
+    values = list(choices)
+    if spec.widget == "radio":
+        return st.radio(
+            spec.label, values, horizontal=True, key=key, help=spec.help,
+            format_func=choices.__getitem__, index=values.index(default),
+        )  # fmt: skip
+    return st.selectbox(
+        spec.label, values, format_func=choices.__getitem__, key=key, help=spec.help,
+        index=values.index(default),
+    )  # fmt: skip
 
 
 def seats_of(protocol: str, options: dict[str, Any]) -> tuple[str, ...]:
@@ -223,17 +178,7 @@ def seat_settings(
 
 
 def expected_calls(protocol: str, options: dict[str, Any]) -> int:
-    """About how many calls (and a person's turns) a run makes, for the progress label."""
-    judges = len(options.get("judges", ["judge"]))
-    transcripts = 2 if options.get("swap_positions") else 1
-    if protocol == "blind":
-        return transcripts * judges
-    rounds = int(options.get("rounds", 1))
-    between = (rounds - 1) * (
-        judges * bool(options.get("judge_each_round")) + bool(options.get("interactive_judge"))
-    )
-    speeches = rounds * (2 if "debate" in protocol else 1)
-    per = speeches + between + judges + protocol.startswith("open_")
-    if protocol == "consultancy":
-        transcripts *= 2  # the consultant on the true answer and on the wrong one
-    return transcripts * per
+    """About how many calls (and a person's turns) a run of one item makes, for the progress
+    label: as the protocol reckons it."""
+    cls = get_protocol(protocol)
+    return cls.expected_calls(cls.Options.model_validate(options))

@@ -26,6 +26,8 @@ from playground.events import (
     TurnStarted,
     VerdictReached,
 )
+from playground.protocols import seat_style
+from playground.protocols.spec import SeatStyle
 from playground.records import Assignment, Item, Turn, Verdict
 from playground.safetext import md_code, md_line
 from playground.safetext import md_prose as md  # model and dataset prose (pages import it here)
@@ -35,34 +37,16 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 LABELS = ("A", "B", "C", "D", "E", "F")  # the judge's names for answers, in display order
 
 
-@dataclass(frozen=True)
-class RoleStyle:
-    name: str
-    color: str
-    avatar: str
-
-
-ROLES = {
-    "debater_a": RoleStyle("Debater A", "blue", ":material/counter_1:"),
-    "debater_b": RoleStyle("Debater B", "orange", ":material/counter_2:"),
-    "judge": RoleStyle("Judge", "violet", ":material/gavel:"),
-    "consultant": RoleStyle("Consultant", "green", ":material/record_voice_over:"),
-    # extra judges of a panel: seats judge_b, judge_c, … (named so by the protocols' rules)
-    **{
-        f"judge_{x}": RoleStyle(f"Judge {n}", "violet", ":material/gavel:")
-        for n, x in enumerate("bcd", 2)
-    },
-}
-
-
 def role_name(role: str) -> str:
     """A seat's name as plain text (for plot labels: escape it with `safetext.plot_text`)."""
-    return ROLES[role].name if role in ROLES else role.replace("_", " ").title()
+    return seat_style(role).name
 
 
-def role_style(role: str) -> RoleStyle:
-    """How a seat is shown in Markdown: an unknown role's ``name`` is escaped (`md_line`)."""
-    return ROLES.get(role) or RoleStyle(md_line(role_name(role)), "gray", ":material/person:")
+def role_style(role: str) -> SeatStyle:
+    """How a seat looks, as the protocols declare it (`ProtocolInfo.seat_styles`), its name
+    escaped for Markdown (`md_line`: an undeclared role is named after itself)."""
+    style = seat_style(role)
+    return style.model_copy(update={"name": md_line(style.name)})
 
 
 def role_tag(role: str) -> str:

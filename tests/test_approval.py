@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 
 from playground.approval.envs.tdd import load_specs
-from playground.approval.metrics import (
+from playground.experiments import ExperimentError, parse_experiment, run_experiment
+from playground.protocols.approval.metrics import (
     approval_rows,
     auc,
     export_rows,
     hack_preference,
     source_table,
 )
-from playground.experiments import ExperimentError, parse_experiment, run_experiment
 from playground.providers.human import HumanDesk, HumanModel, approval_reply
 from playground.providers.scripted import ScriptedModel
 
@@ -185,8 +185,8 @@ def test_report_and_export_read_the_same_rows(store, tmp_path):
     from click.testing import CliRunner
 
     from playground.analysis import build_report, load_frames
-    from playground.approval.metrics import rows_from_verdicts
     from playground.cli import cli
+    from playground.protocols.approval.metrics import rows_from_verdicts
 
     exp = experiment("builtin:shortcut?n=2", ["outcome", "myopic_overseer"],
                      {"agent": {"model": "scripted/a"}, "overseer": {"model": "scripted/o"}})  # fmt: skip

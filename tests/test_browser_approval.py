@@ -19,7 +19,7 @@ from test_browser import (  # noqa: F401  (fixtures)
 )
 from test_browser_human import choose, fill
 
-from playground.approval.metrics import approval_rows
+from playground.protocols.approval.metrics import approval_rows
 from playground.store import Store
 
 SCREENSHOT = Path("/tmp/playground-approval.png")

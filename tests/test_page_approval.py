@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_pages import APP, TIMEOUT, texts
 
-from playground.approval.metrics import approval_rows, hack_preference, source_table
+from playground.protocols.approval.metrics import approval_rows, hack_preference, source_table
 
 AGENT = "appr.shortcut.agent"
 RATINGS = [0.95, 0.65, 0.35, 0.05, 0.8]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..approval.metrics import hack_preference, rows_from_verdicts, source_table
+from ..protocols.approval.metrics import hack_preference, rows_from_verdicts, source_table
 from . import agreement, calibration, consistency, costs, metrics, ratings
 from .frame import Frames
 

@@ -1,2 +1,3 @@
-"""The approval lab: episodes of agent steps rated by approval sources, measured against the
-environments' ground truth."""
+"""The approval lab's environments: episodes with ground truth (true step values, an outcome,
+whether it was hacked), and the sandbox their code runs in. The protocol that rates their steps
+is `playground.protocols.approval`."""

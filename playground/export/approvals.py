@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import IO
 
-from ..approval.metrics import approval_rows, export_rows
+from ..protocols.approval.metrics import approval_rows, export_rows
 from ..records import Record
 from ..store import Store
 

@@ -1,31 +1,44 @@
-"""Oversight protocols by name. Adding one is a module with a `Protocol` subclass plus a line here."""
+"""Oversight protocols, by name, from one registry. Adding one is a module with a `Protocol`
+subclass decorated with `@register` (and its prompt files); importing this package registers
+the built-in ones, in this order."""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterator, Mapping
+from typing import Any
 
+# the built-in protocols register themselves as their modules are imported
+from . import amplification, approval, blind, consistency, consultancy, debate  # noqa: F401  # noqa: E402, F401, I001
 from .base import Protocol, Seat, TranscriptContext, TurnFailed
-
-PROTOCOLS: dict[str, str] = {
-    "blind": "playground.protocols.blind:Blind",
-    "consultancy": "playground.protocols.consultancy:Consultancy",
-    "open_consultancy": "playground.protocols.consultancy:OpenConsultancy",
-    "debate": "playground.protocols.debate:Debate",
-    "open_debate": "playground.protocols.debate:OpenDebate",
-    "amplification": "playground.protocols.amplification:Amplification",
-    "consistency": "playground.protocols.consistency:Consistency",
-    "approval": "playground.approval.protocol:Approval",
-}
-"""Protocol name (the ``protocol`` key of an experiment file) → ``module:Class``."""
+from .registry import get_protocol, on_page, protocols, register, registered, seat_style
 
 
-def get_protocol(name: str) -> type[Protocol]:
-    try:
-        module_name, class_name = PROTOCOLS[name].split(":")
-    except KeyError:
-        raise ValueError(f"unknown protocol {name!r} (known: {', '.join(PROTOCOLS)})") from None
-    cls: type[Protocol] = getattr(importlib.import_module(module_name), class_name)
-    return cls
+class _Registered(Mapping[str, type[Protocol[Any]]]):
+    """The registry as a read-only mapping (name → class), always current."""
+
+    def __getitem__(self, name: str) -> type[Protocol[Any]]:
+        return protocols()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(protocols())
+
+    def __len__(self) -> int:
+        return len(protocols())
 
 
-__all__ = ["PROTOCOLS", "Protocol", "Seat", "TranscriptContext", "TurnFailed", "get_protocol"]
+PROTOCOLS: Mapping[str, type[Protocol[Any]]] = _Registered()
+"""Protocol name (the ``protocol`` key of an experiment file) → its class, as registered."""
+
+__all__ = [
+    "PROTOCOLS",
+    "Protocol",
+    "Seat",
+    "TranscriptContext",
+    "TurnFailed",
+    "get_protocol",
+    "on_page",
+    "protocols",
+    "register",
+    "registered",
+    "seat_style",
+]

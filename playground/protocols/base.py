@@ -8,7 +8,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -25,8 +25,10 @@ from ..events import (
 )
 from ..prompts import PromptTemplate
 from ..providers import Completion, GenerateConfig, Message, Model, RetryPolicy, generate_with_retry
+from ..providers.human import ReplyKind, expecting
 from ..providers.limits import Limiter
 from ..records import Assignment, Item, Provenance, RoleProvenance, Turn, Verdict, score
+from .spec import ProtocolInfo, ReportSection, reply_for
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -101,6 +103,8 @@ class TranscriptContext:
     SDK stream parsing costs CPU per chunk."""
     transcript_id: str = field(default_factory=new_id)
     turns: list[Turn] = field(default_factory=list)
+    replies: dict[str, ReplyKind] = field(default_factory=dict)
+    """The reply each seat's own prompt asks for (`Protocol.replies`, set when it runs)."""
     _next_index: int = 0
 
     def reserve_index(self) -> int:
@@ -120,16 +124,21 @@ class TranscriptContext:
         prompt: PromptTemplate | None = None,
         annotate: Callable[[str], dict[str, Any]] | None = None,
         sample: int = 0,
+        reply: ReplyKind | None = None,
     ) -> Turn:
         """Call the model in ``role``'s seat, streaming deltas out as events; record the turn.
 
         ``prompt`` is the template the messages came from when it is not the seat's own (a
         judge's question prompt); ``annotate`` adds to the turn's meta from its text before the
         turn is recorded (e.g. an interim credence); ``sample`` numbers deliberate repeats of the
-        same call (best-of-N candidates) so the cache keeps them apart. Raises `TurnFailed` (after recording the
-        failed turn) when the call fails for good.
+        same call (best-of-N candidates) so the cache keeps them apart; ``reply`` is the form of
+        reply the messages ask for (what a person in the seat is given to fill in): by default
+        the seat's declared one for its own prompt, free text for another prompt. Raises
+        `TurnFailed` (after recording the failed turn) when the call fails for good.
         """
         seat = self.seats[role]
+        if reply is None:
+            reply = reply_for(self.replies, role) if prompt is None else "text"
         prompt = prompt or seat.prompt
         index = self.reserve_index() if index is None else index
         tid = self.transcript_id
@@ -156,7 +165,10 @@ class TranscriptContext:
             self.emit(TextDelta(tid, index, text))
 
         try:
-            completion, cached = await self._complete(seat, messages, on_delta, on_retry, sample)
+            with expecting(reply):
+                completion, cached = await self._complete(
+                    seat, messages, on_delta, on_retry, sample
+                )
         except Exception as exc:
             turn = Turn(**common, error=one_line(exc, self.redact), retries=retries)
             self._record(turn)
@@ -273,8 +285,14 @@ def round_ms(value: float) -> float:
     return round(value, 1)
 
 
-class Protocol(ABC):
-    """An oversight protocol: how an item becomes transcripts, turns and verdicts."""
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
+
+
+class Protocol(ABC, Generic[OptionsT]):
+    """An oversight protocol: how an item becomes transcripts, turns and verdicts, and what the
+    pages and the report need to know of it (``info``, ``replies``, ``sections``,
+    `expected_calls`). A subclass is generic in its options: ``class Debate(Protocol[DebateOptions])``.
+    Registered with `playground.protocols.register`."""
 
     name: ClassVar[str]
     roles: ClassVar[tuple[str, ...]]
@@ -285,14 +303,27 @@ class Protocol(ABC):
     needs_truth: ClassVar[bool] = True
     """Whether every item must have a true answer (``correct``) to be run."""
     Options: ClassVar[type[BaseModel]]
+    """The ``[options]`` table's model (the type parameter, as a class for validation)."""
+    info: ClassVar[ProtocolInfo]
+    replies: ClassVar[dict[str, ReplyKind]] = {}
+    """The reply each seat's own prompt asks for (an added seat ``judge_b`` as ``judge``);
+    seats not named give free text. A call with another prompt says its own (``ctx.call``)."""
+    sections: ClassVar[tuple[ReportSection, ...]] = ()
+    """What the protocol adds to the report (beyond the sections every judged run gets)."""
 
-    def __init__(self, options: BaseModel) -> None:
-        self.options = options
+    def __init__(self, options: OptionsT) -> None:
+        self.options: OptionsT = options
 
     @classmethod
-    def seats(cls, options: BaseModel) -> tuple[str, ...]:
+    def seats(cls, options: OptionsT) -> tuple[str, ...]:
         """The roles this run needs: ``roles``, plus any the options add (a judge panel)."""
         return cls.roles
+
+    @classmethod
+    def expected_calls(cls, options: OptionsT) -> int:
+        """About how many calls (and a person's turns) one item makes over all its
+        transcripts, for a progress label: by default one per seat."""
+        return len(cls.seats(options))
 
     @classmethod
     def default_prompt(cls, role: str) -> str:
@@ -332,6 +363,7 @@ class Protocol(ABC):
         ctx.emit(
             TranscriptStarted(ctx.run_id, ctx.transcript_id, ctx.item, ctx.assignment, parent_id)
         )
+        ctx.replies = dict(self.replies)
         ctx.copy_turns(copied or [])
         try:
             await self.run(ctx)

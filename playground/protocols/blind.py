@@ -6,27 +6,42 @@ from __future__ import annotations
 import random
 from typing import ClassVar
 
-from pydantic import BaseModel
-
 from ..records import Assignment, Item
 from .base import Protocol, TranscriptContext
+from .judged_spec import JUDGE_REPLIES, JUDGE_STYLES, PANEL_FIELDS, transcripts
 from .judging import JudgedOptions, answer_pair, judge_panel, orders
+from .registry import register
+from .spec import ProtocolInfo
 
 
 class BlindOptions(JudgedOptions):
     """Options of ``blind``: position swap and a judge panel."""
 
 
-class Blind(Protocol):
+@register
+class Blind(Protocol[BlindOptions]):
     name = "blind"
     roles = ("judge",)
     prompts: ClassVar[dict[str, str]] = {"judge": "blind/judge"}
     Options = BlindOptions
-    options: BlindOptions
+    info = ProtocolInfo(
+        label="Blind baseline",
+        summary="The judge answers from the question and the answers alone, with no argument: "
+        "the baseline every other protocol is compared with.",
+        page="debate",
+        menu_order=50,
+        seat_styles=JUDGE_STYLES,
+        form=PANEL_FIELDS,
+    )
+    replies = JUDGE_REPLIES
 
     @classmethod
-    def seats(cls, options: BaseModel) -> tuple[str, ...]:
-        return tuple(getattr(options, "judges", ["judge"]))
+    def seats(cls, options: BlindOptions) -> tuple[str, ...]:
+        return tuple(options.judges)
+
+    @classmethod
+    def expected_calls(cls, options: BlindOptions) -> int:
+        return transcripts(options) * len(options.judges)
 
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
         return [

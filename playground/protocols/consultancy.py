@@ -8,10 +8,18 @@ from __future__ import annotations
 import random
 from typing import ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ..records import Assignment, Item
 from .base import Protocol, TranscriptContext
+from .judged_spec import (
+    CONSULTANT_STYLES,
+    JUDGE_REPLIES,
+    JUDGE_STYLES,
+    calls_per_transcript,
+    round_fields,
+    transcripts,
+)
 from .judging import (
     RoundOptions,
     answer_pair,
@@ -24,6 +32,8 @@ from .judging import (
     render_transcript,
     seats_with_judges,
 )
+from .registry import register
+from .spec import ProtocolInfo
 
 CORRECT, INCORRECT, OPEN = "consultant_correct", "consultant_incorrect", "open"
 
@@ -38,7 +48,8 @@ class ConsultancyOptions(RoundOptions):
     )
 
 
-class Consultancy(Protocol):
+@register
+class Consultancy(Protocol[ConsultancyOptions]):
     name = "consultancy"
     roles = ("consultant", "judge")
     prompts: ClassVar[dict[str, str]] = {
@@ -47,11 +58,27 @@ class Consultancy(Protocol):
         "selector": "debate/selector",
     }
     Options = ConsultancyOptions
-    options: ConsultancyOptions
+    info = ProtocolInfo(
+        label="Consultancy",
+        summary="One consultant argues for an assigned answer, once for the true answer and "
+        "once for the wrong one; the judge, who has not read the passage, may question it.",
+        page="debate",
+        menu_order=30,
+        seat_styles={**CONSULTANT_STYLES, **JUDGE_STYLES},
+        form=round_fields("The consultant speaks"),
+        argues=True,
+    )
+    replies = JUDGE_REPLIES
 
     @classmethod
-    def seats(cls, options: BaseModel) -> tuple[str, ...]:
+    def seats(cls, options: ConsultancyOptions) -> tuple[str, ...]:
         return seats_with_judges(("consultant",), options)
+
+    @classmethod
+    def expected_calls(cls, options: ConsultancyOptions) -> int:
+        # the consultant on the true answer and on the wrong one
+        per = calls_per_transcript(options, 1, options.interactive_judge, chooses=False)
+        return 2 * transcripts(options) * per
 
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
         plans = []
@@ -101,10 +128,24 @@ class Consultancy(Protocol):
         """Closed consultancy: the side is assigned. Open consultancy overrides this."""
 
 
+@register
 class OpenConsultancy(Consultancy):
     """The consultant chooses the answer it argues for; its choice is on its first turn."""
 
     name = "open_consultancy"
+    info = Consultancy.info.model_copy(
+        update={
+            "label": "Open consultancy",
+            "summary": "The consultant chooses which answer to argue for; the judge may "
+            "question it.",
+            "menu_order": 40,
+        }
+    )
+
+    @classmethod
+    def expected_calls(cls, options: ConsultancyOptions) -> int:
+        per = calls_per_transcript(options, 1, options.interactive_judge, chooses=True)
+        return transcripts(options) * per
 
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
         return [

@@ -7,10 +7,18 @@ from __future__ import annotations
 import random
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ..records import Assignment, Item
 from .base import Protocol, TranscriptContext
+from .judged_spec import (
+    DEBATER_STYLES,
+    JUDGE_REPLIES,
+    JUDGE_STYLES,
+    calls_per_transcript,
+    round_fields,
+    transcripts,
+)
 from .judging import (
     RoundOptions,
     answer_pair,
@@ -25,6 +33,8 @@ from .judging import (
     seats_with_judges,
     together,
 )
+from .registry import register
+from .spec import ProtocolInfo
 
 SEATS = ("debater_a", "debater_b")
 
@@ -44,7 +54,8 @@ class DebateOptions(RoundOptions):
     )
 
 
-class Debate(Protocol):
+@register
+class Debate(Protocol[DebateOptions]):
     name = "debate"
     roles = ("debater_a", "debater_b", "judge")
     prompts: ClassVar[dict[str, str]] = {
@@ -54,11 +65,28 @@ class Debate(Protocol):
         "selector": "debate/selector",
     }
     Options = DebateOptions
-    options: DebateOptions
+    info = ProtocolInfo(
+        label="Debate",
+        summary="Two debaters argue for opposite answers; a judge who has not read the passage "
+        "picks one and gives a credence.",
+        page="debate",
+        menu_order=10,
+        seat_styles={**DEBATER_STYLES, **JUDGE_STYLES},
+        form=round_fields("Each debater speaks", turn_order=True),
+        argues=True,
+    )
+    replies = JUDGE_REPLIES
+    chooses: ClassVar[bool] = False
+    """Whether debater A first chooses its side (one more call)."""
 
     @classmethod
-    def seats(cls, options: BaseModel) -> tuple[str, ...]:
+    def seats(cls, options: DebateOptions) -> tuple[str, ...]:
         return seats_with_judges(SEATS, options)
+
+    @classmethod
+    def expected_calls(cls, options: DebateOptions) -> int:
+        per = calls_per_transcript(options, len(SEATS), options.interactive_judge, cls.chooses)
+        return transcripts(options) * per
 
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
         # debater A defends the answer shown first, so a swap also swaps the debaters' sides
@@ -131,10 +159,20 @@ class Debate(Protocol):
             )
 
 
+@register
 class OpenDebate(Debate):
     """Debater A chooses the answer it argues for (recorded on its turn); B defends the other."""
 
     name = "open_debate"
+    info = Debate.info.model_copy(
+        update={
+            "label": "Open debate",
+            "summary": "Debater A first chooses the answer it will argue for; debater B "
+            "defends the other.",
+            "menu_order": 20,
+        }
+    )
+    chooses = True
 
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:
         return [

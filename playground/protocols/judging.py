@@ -96,11 +96,12 @@ def done(ctx: TranscriptContext, role: str, round_: int | None, kind: str | None
     )
 
 
-def seats_with_judges(speakers: Sequence[str], options: BaseModel) -> tuple[str, ...]:
+def seats_with_judges(speakers: Sequence[str], options: JudgedOptions) -> tuple[str, ...]:
     """The speaking seats, then the judge seats (a panel when ``judges`` names several), then
     a ``selector`` when best-of-N sampling needs one to pick among candidates."""
-    selector = ("selector",) if getattr(options, "best_of_n", 1) > 1 else ()
-    return (*speakers, *getattr(options, "judges", ["judge"]), *selector)
+    best_of_n = options.best_of_n if isinstance(options, RoundOptions) else 1
+    selector = ("selector",) if best_of_n > 1 else ()
+    return (*speakers, *options.judges, *selector)
 
 
 def answer_pair(item: Item, rng: random.Random) -> list[int]:
@@ -251,7 +252,9 @@ async def choose_side(ctx: TranscriptContext, role: str) -> int:
         v = parse_verdict(text, shown, len(ctx.item.answers), LABELS)
         return {"kind": CHOICE, "chose": v.choice}
 
-    turn = await ctx.call(role, template.render(**values), prompt=template, annotate=chose)
+    turn = await ctx.call(
+        role, template.render(**values), prompt=template, annotate=chose, reply="choice"
+    )
     if turn.meta["chose"] is None:
         raise TurnFailed(turn.model_copy(update={"error": "no clear 'Answer: A/B' choice"}))
     return int(turn.meta["chose"])

@@ -17,7 +17,9 @@ import itertools
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -37,8 +39,29 @@ _ASKS_CHOICE = re.compile(r"\banswer\s*:\s*A\b[^\n]*\bor\b", re.IGNORECASE)
 _SHOWN_ANSWER = re.compile(r"^Answer ([A-Z]): (.+)$", re.MULTILINE)
 
 
+_EXPECTED: ContextVar[ReplyKind | None] = ContextVar("playground_expected_reply", default=None)
+
+
+@contextmanager
+def expecting(kind: ReplyKind) -> Iterator[None]:
+    """Calls made inside the block ask for a ``kind`` reply: the protocol says so (its seat's
+    declared reply, or the call's own), so a person gets the matching form."""
+    token = _EXPECTED.set(kind)
+    try:
+        yield
+    finally:
+        _EXPECTED.reset(token)
+
+
+def expected_reply(messages: Sequence[Message]) -> ReplyKind:
+    """The reply the current call asks for: as declared (`expecting`), or, for a call made
+    outside any protocol, as `reply_kind` reads it from the prompt."""
+    return _EXPECTED.get() or reply_kind(messages)
+
+
 def reply_kind(messages: Sequence[Message]) -> ReplyKind:
-    """Read the reply format a prompt asks for from its last message (the instruction)."""
+    """Read the reply format a prompt's text asks for from its last message (the
+    instruction): what a call made outside a protocol, which declares nothing, falls back on."""
     last = messages[-1].content if messages else ""
     if _ASKS_CONFIDENCE.search(last):
         return "judgement"
@@ -150,7 +173,7 @@ class HumanDesk:
         caller withdraws the request. Raises `TimeoutError` after ``timeout`` seconds."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[str] = loop.create_future()
-        request = HumanRequest(next(self._ids), seat, tuple(messages), reply_kind(messages))
+        request = HumanRequest(next(self._ids), seat, tuple(messages), expected_reply(messages))
         with self._lock:
             self._waiting[request.id] = _Waiting(request, loop, future)
             self._lock.notify_all()

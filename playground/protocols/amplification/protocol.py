@@ -18,11 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ...records import Assignment, Item, Turn, Verdict
 from ..base import Protocol, TranscriptContext
 from ..judging import answer_pair, orders
+from ..registry import register
+from ..spec import ProtocolInfo, ReplyKind
 from ..verdicts import parse_verdict
 from . import messages
 from .parsing import short_answer
 from .solve import TreeRun
-from .tree import CHECKS, ROOT, Node, node_meta
+from .tree import ROOT, Node, node_meta
 
 Check = Literal["justification", "resample", "direct"]
 ALL_CHECKS: tuple[Check, ...] = ("justification", "resample", "direct")
@@ -88,7 +90,8 @@ class ForkPlan:
     reuse: dict[str, Turn] = field(default_factory=dict)
 
 
-class Amplification(Protocol):
+@register
+class Amplification(Protocol[AmplificationOptions]):
     name = "amplification"
     roles = ("decomposer", "answerer", "recombiner", "checker")
     prompts: ClassVar[dict[str, str]] = {
@@ -99,17 +102,23 @@ class Amplification(Protocol):
     }
     verdict_role = "recombiner"
     Options = AmplificationOptions
-    options: AmplificationOptions
+    info = ProtocolInfo(
+        label="Amplification",
+        summary="A question is split into subquestions, recursively; the leaves are answered "
+        "and the answers recombined upward, with checks at every internal node.",
+        page="amplification",
+    )
+    replies: ClassVar[dict[str, ReplyKind]] = {"checker": "judgement"}
 
-    def __init__(self, options: BaseModel) -> None:
+    def __init__(self, options: AmplificationOptions) -> None:
         super().__init__(options)
         self.plan = ForkPlan()
 
     @classmethod
-    def seats(cls, options: BaseModel) -> tuple[str, ...]:
+    def seats(cls, options: AmplificationOptions) -> tuple[str, ...]:
         """The four roles, plus ``recombiner_resample`` (inheriting ``[roles.recombiner]`` key
         by key) when the resample check is on."""
-        resample = "resample" in getattr(options, "checks", CHECKS)
+        resample = "resample" in options.checks
         return (*cls.roles, *(("recombiner_resample",) if resample else ()))
 
     def assignments(self, item: Item, rng: random.Random) -> list[Assignment]:

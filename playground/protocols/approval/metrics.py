@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..protocols.consistency.metrics import spearman
-from ..records import Record
+from ...records import Record
+from ..consistency.metrics import spearman
 
 ROW_COLUMNS = [
     "run_id", "transcript_id", "item_id", "environment", "source", "model", "step", "step_name",

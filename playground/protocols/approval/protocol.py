@@ -19,9 +19,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..protocols.base import Protocol, TranscriptContext
-from ..records import Assignment, Item, Verdict
-from .envs import ENVIRONMENTS, Outcome, StepResult, get_environment
+from ...approval.envs import ENVIRONMENTS, Outcome, StepResult, get_environment
+from ...records import Assignment, Item, Verdict
+from ..base import Protocol, TranscriptContext
+from ..registry import register
+from ..spec import ProtocolInfo, ReplyKind
 from .sources import SEATS, SOURCES, Rating, Source, StepView, rate
 
 ENVIRONMENT = "environment"
@@ -102,7 +104,8 @@ def source_cost(ctx: TranscriptContext, source: str, step: int) -> float | None:
     return float(sum(c for c in costs if c is not None))
 
 
-class Approval(Protocol):
+@register
+class Approval(Protocol[ApprovalOptions]):
     name = "approval"
     roles = ("agent",)
     prompts: ClassVar[dict[str, str]] = {
@@ -116,12 +119,17 @@ class Approval(Protocol):
     verdict_role = "agent"
     needs_truth = False
     Options = ApprovalOptions
-    options: ApprovalOptions
+    info = ProtocolInfo(
+        label="Approval lab",
+        summary="An agent proposes each step of an episode with ground truth; approval sources "
+        "rate every step before it is carried out.",
+        page="approval",
+    )
+    replies: ClassVar[dict[str, ReplyKind]] = {"overseer": "approval", "judge": "approval"}
 
     @classmethod
-    def seats(cls, options: BaseModel) -> tuple[str, ...]:
-        sources = getattr(options, "sources", [])
-        seats = ["agent", *(s for source in sources for s in SEATS[source])]
+    def seats(cls, options: ApprovalOptions) -> tuple[str, ...]:
+        seats = ["agent", *(s for source in options.sources for s in SEATS[source])]
         return tuple(dict.fromkeys(seats))
 
     def check_items(self, items: Any) -> None:

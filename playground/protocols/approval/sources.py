@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from ..protocols.base import TranscriptContext
-from ..protocols.consistency.elicit import parse_probability
-from ..protocols.judging import together
+from ..base import TranscriptContext
+from ..consistency.elicit import parse_probability
+from ..judging import together
 
 Source = Literal["outcome", "myopic_overseer", "debate_overseer", "consultant_overseer"]
 SOURCES: tuple[Source, ...] = get_args(Source)

@@ -16,6 +16,8 @@ from ...datasets.consistency import FAMILIES, Family, JudgeCheck, check_of
 from ...prompts import PromptError, get_prompt
 from ...records import Assignment, Item
 from ..base import Protocol, TranscriptContext
+from ..registry import register
+from ..spec import ProtocolInfo
 from .judge import run_judge
 from .logged import judge_items
 from .statements import SUBJECT, missing, run_statements
@@ -95,7 +97,8 @@ class ConsistencyOptions(BaseModel):
         return prompt_id
 
 
-class Consistency(Protocol):
+@register
+class Consistency(Protocol[ConsistencyOptions]):
     name = "consistency"
     roles = (SUBJECT,)
     prompts: ClassVar[dict[str, str]] = {
@@ -105,11 +108,16 @@ class Consistency(Protocol):
     verdict_role = SUBJECT
     needs_truth = False
     Options = ConsistencyOptions
-    options: ConsistencyOptions
+    info = ProtocolInfo(
+        label="Consistency checks",
+        summary="The model under test answers logically related questions; the checks measure "
+        "how far its answers are from coherent.",
+        page="consistency",
+    )
 
     @classmethod
-    def seats(cls, options: BaseModel) -> tuple[str, ...]:
-        return (SUBJECT, WRITER) if getattr(options, "write_variants", False) else (SUBJECT,)
+    def seats(cls, options: ConsistencyOptions) -> tuple[str, ...]:
+        return (SUBJECT, WRITER) if options.write_variants else (SUBJECT,)
 
     def check_items(self, items: Sequence[Item]) -> None:
         for item in items:

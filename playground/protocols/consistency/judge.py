@@ -123,7 +123,12 @@ async def run_judge(
             "question": p.question,
         }
         turn = await ctx.call(
-            SUBJECT, prompt.render(**render(check, p)), meta=meta, prompt=prompt, annotate=parsed
+            SUBJECT,
+            prompt.render(**render(check, p)),
+            meta=meta,
+            prompt=prompt,
+            annotate=parsed,
+            reply="judgement",
         )
         verdict = parse_verdict(turn.content, p.order, len(check.answers), p.labels)
         return verdict.model_copy(update={"turn_index": turn.index, "role": SUBJECT})
