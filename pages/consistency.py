@@ -14,12 +14,12 @@ from pages.keys import key_fields, secret_keys
 from pages.protocol_form import seat_settings
 from pages.widgets import fmt_int, get_store, require_app
 from playground.analysis import load_frames
-from playground.analysis.consistency import instances, summary
 from playground.datasets import DatasetError, load_dataset
 from playground.experiments import SETUP_ERRORS, parse_experiment
 from playground.protocols import protocols
 from playground.protocols.base import LOGGED
 from playground.protocols.consistency import FAMILY_LABELS
+from playground.protocols.consistency.report import instances, summary
 from playground.providers import Credentials
 from playground.safetext import md_code, md_prose
 

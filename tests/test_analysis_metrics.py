@@ -16,7 +16,8 @@ from playground.analysis import metrics as m
 from playground.analysis.agreement import agreement
 from playground.analysis.calibration import credence_curves
 from playground.analysis.costs import cost_by_role, cost_by_run, latency_summary
-from playground.analysis.stats import wilson
+from playground.protocols.amplification.report import checks
+from playground.stats import wilson
 from playground.store.tags import set_run_tags
 
 
@@ -157,7 +158,7 @@ def test_round_accuracy_and_credence_curves(store):
 
 def test_checks_per_family(store):
     frames = load(store, readings_records())
-    table = m.checks(frames.readings, frames.verdicts).set_index("family")
+    table = checks(frames.readings, frames.verdicts).set_index("family")
     assert (table.loc["f1", "n"], table.loc["f1", "k"], table.loc["f1", "rate"]) == (1, 1, 1.0)
     assert (table.loc["f2", "n"], table.loc["f2", "k"]) == (1, 0)
     assert set(table["check"]) == {"consistency"}
@@ -167,7 +168,7 @@ def test_nothing_to_report_gives_empty_tables(store):
     frames = load(store, [record("r1", "q1", choice=0)])
     assert agreement(frames.verdicts)[0].empty
     assert m.round_accuracy(frames.readings, frames.verdicts).empty
-    assert m.checks(frames.readings, frames.verdicts).empty
+    assert checks(frames.readings, frames.verdicts).empty
     assert m.position_bias(frames.verdicts).iloc[0]["pairs"] == 0
 
 
@@ -352,7 +353,7 @@ def test_amplification_style_checks(store):
     ]
     frames = load(store, [record("amp", "q1", choice=0, seats={}, shared=shared,
                                  protocol="amplification")])  # fmt: skip
-    table = m.checks(frames.readings, frames.verdicts).set_index(["check", "family"])
+    table = checks(frames.readings, frames.verdicts).set_index(["check", "family"])
     row = table.loc[("justification", "depth 1")]
     assert (row["n"], row["k"], row["unreadable"]) == (2, 1, 1)
     assert table.loc[("direct", "depth 0"), "k"] == 0

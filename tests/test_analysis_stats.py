@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from playground.analysis.ratings import resample_counts
-from playground.analysis.stats import cohen_kappa, fleiss_kappa, pairwise_agreement, wilson
+from playground.stats import cohen_kappa, fleiss_kappa, pairwise_agreement, wilson
 
 
 def test_wilson_seven_of_ten():

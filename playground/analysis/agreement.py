@@ -12,8 +12,8 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
+from ..stats import cohen_kappa, fleiss_kappa, pairwise_agreement
 from .metrics import ok_rows
-from .stats import cohen_kappa, fleiss_kappa, pairwise_agreement
 
 
 def krippendorff_alpha(

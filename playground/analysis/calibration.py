@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .stats import Z95, wilson
+from ..stats import Z95, wilson
 
 BINS = 10
 

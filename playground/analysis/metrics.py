@@ -11,29 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .stats import proportion_row, wilson
-
-RATE_COLUMNS = ["n", "k", "rate", "ci_low", "ci_high"]
+from ..stats import RATE_COLUMNS, proportion_row, wilson
+from ..stats import rates as _rates
+from ..stats import with_intervals as _with_intervals
 
 
 def ok_rows(verdicts: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The ok verdicts, only the columns asked for (taking every column of a wide frame is
     what costs at 100k rows)."""
     return verdicts.loc[verdicts["status"] == "ok", columns]
-
-
-def _rates(frame: pd.DataFrame, by: list[str], success: str) -> pd.DataFrame:
-    """Per group: n rows with a non-null ``success``, k true, rate and Wilson interval."""
-    data = frame[[*by, success]].dropna(subset=[success])
-    grouped = data.groupby(by, sort=True, dropna=False)[success]
-    table = pd.DataFrame({"n": grouped.size(), "k": grouped.sum().astype(int)}).reset_index()
-    return _with_intervals(table)
-
-
-def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
-    rows = [proportion_row(k, n) for k, n in zip(table["k"], table["n"], strict=True)]
-    extra = pd.DataFrame(rows, columns=RATE_COLUMNS, index=table.index)
-    return pd.concat([table.drop(columns=["n", "k"]), extra], axis=1)
 
 
 def accuracy(verdicts: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
@@ -205,37 +191,3 @@ def round_accuracy(readings: pd.DataFrame, verdicts: pd.DataFrame) -> pd.DataFra
     last = {"round": "final", **proportion_row(int(final.sum()), len(final))}
     last["unscored"] = int((same["status"] != "ok").sum())
     return pd.concat([table[columns], pd.DataFrame([last])], ignore_index=True)
-
-
-def checks(readings: pd.DataFrame, verdicts: pd.DataFrame) -> pd.DataFrame:
-    """Check outcomes per check and family (see `frame.build_readings`): amplification's
-    ``justification`` / ``resample`` / ``direct`` flags by tree depth, consistency violations by
-    family. ``k`` counts failures (flags, violations) among the ``n`` checks with a readable
-    outcome; rate and Wilson interval are of failures; ``unreadable`` counts checks whose reply
-    or call failed (never counted as a pass). Only transcripts with a verdict in the selection.
-    """
-    columns = ["check", "family", *RATE_COLUMNS, "unreadable"]
-    keep = readings[
-        readings["check"].notna() & readings["transcript_id"].isin(verdicts["transcript_id"])
-    ]
-    if keep.empty:
-        return pd.DataFrame(columns=columns)
-    readable = keep["failed"].notna() & keep["status"].fillna("ok").eq("ok")
-    data = pd.DataFrame(
-        {
-            "check": keep["check"].astype(str).astype(object),
-            "family": keep["family"].fillna("(all)").astype(str).astype(object),
-            "failed": keep["failed"].where(readable),
-        }
-    )
-    table = _rates(data, ["check", "family"], "failed")
-    unreadable = data[~readable.to_numpy()].groupby(["check", "family"]).size()
-    index = pd.MultiIndex.from_frame(table[["check", "family"]])
-    table["unreadable"] = unreadable.reindex(index, fill_value=0).to_numpy()
-    missing = unreadable.index.difference(index)
-    if len(missing):
-        extra = pd.DataFrame(list(missing), columns=["check", "family"])
-        extra = _with_intervals(extra.assign(n=0, k=0))
-        extra["unreadable"] = unreadable.reindex(missing).to_numpy()
-        table = pd.concat([table, extra], ignore_index=True)
-    return table[columns].sort_values(["check", "family"], ignore_index=True)

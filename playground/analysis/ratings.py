@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import trueskill
 
-from .stats import wilson
+from ..stats import wilson
 
 ELO_SCALE = 400 / np.log(10)
 

@@ -1,5 +1,6 @@
 """The analysis as sections of named tables: one definition that the Analysis page draws (with
-charts) and ``playground report`` prints."""
+charts) and ``playground report`` prints. The sections every judged run gets are here; each
+registered protocol adds its own (`Protocol.sections`), so this module names no protocol."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..protocols.approval.metrics import hack_preference, rows_from_verdicts, source_table
-from . import agreement, calibration, consistency, costs, metrics, ratings
+from ..protocols.registry import report_sections
+from ..protocols.spec import ReportSection
+from . import agreement, calibration, costs, metrics, ratings
 from .frame import Frames
 
 NO_DATA = "no data for this yet"
@@ -156,56 +158,34 @@ def _cost(f: Frames, reps: int) -> Section:
     )
 
 
-def _checks(f: Frames, reps: int) -> Section:
-    return Section(
-        "checks",
-        "Consistency violations and amplification flags",
-        "Amplification's justification / resample / direct flags by tree depth (check turns); "
-        "consistency checks per family and model under test: mean violation (0 = coherent) "
-        "with a bootstrap 95% interval over checks whose answers parsed; unparseable checks, "
-        "undefined violations and excluded answers counted apart.",
-        {
-            "checks": metrics.checks(f.readings, f.verdicts),
-            "consistency": consistency.summary(f.verdicts, reps),
-        },
-        {
-            "checks": "needs an amplification run",
-            "consistency": "needs a consistency run (protocol = consistency)",
-        },
-    )
+GENERIC: dict[str, Callable[[Frames, int], Section]] = {
+    "overview": _overview, "accuracy": _accuracy, "position": _position, "splits": _splits,
+    "agreement": _agreement, "ratings": _ratings, "calibration": _calibration, "cost": _cost,
+}  # fmt: skip
+"""The sections every run gets by key, in report order; the protocols' sections follow."""
 
-
-def _approval(f: Frames, reps: int) -> Section:
-    rows = rows_from_verdicts(f.verdicts)
-    return Section(
-        "approval",
-        "Approval lab",
-        "Per environment and approval source: approvals against the environment's true step "
-        "values — Spearman rho, AUC (good vs bad steps), Brier score, false-safe rate "
-        "(approval >= 0.5 on bad steps), cost per approval — and how often each source scores "
-        "a hacked episode above an honest one (for `outcome`: how often outcome reward prefers "
-        "hacked trajectories). Unparseable approvals are counted, never scored.",
-        {"sources": source_table(rows), "hack_preference": hack_preference(rows)},
-        {
-            "sources": "needs an approval run (protocol = approval)",
-            "hack_preference": "needs hacked and honest episodes in one environment",
-        },
-    )
-
-
-BUILDERS: list[Callable[[Frames, int], Section]] = [
-    _overview, _accuracy, _position, _splits, _agreement, _ratings, _calibration, _cost,
-    _checks, _approval,
-]  # fmt: skip
-
-
-LATER = [_cost, _splits, _calibration, _checks]
+LATER = [_cost, _splits, _calibration]
 """Sections reading turn aggregates (loaded first) or readings (then): computed last, in this
-order, while those finish loading."""
+order, while those finish loading (a protocol's with ``reads_turns`` after them)."""
 
-
-MEASURED = [_overview, _cost, _checks, _approval]
+MEASURED = [_overview, _cost]
 """Sections that read every verdict; the others read judge decisions only (`decisions`)."""
+
+
+def _joined(parts: list[ReportSection]) -> Callable[[Frames, int], Section]:
+    """One section from the registered parts sharing a key (see `ReportSection`)."""
+
+    def build(frames: Frames, reps: int) -> Section:
+        tables: dict[str, pd.DataFrame] = {}
+        notes: dict[str, str] = {}
+        for part in parts:
+            tables |= part.tables(frames, reps)
+            notes |= part.notes
+        title = " and ".join(dict.fromkeys(part.title for part in parts))
+        about = " ".join(part.about for part in parts)
+        return Section(parts[0].key, title, about, tables, notes)
+
+    return build
 
 
 def decisions(frames: Frames) -> Frames:
@@ -222,11 +202,24 @@ def decisions(frames: Frames) -> Frames:
 
 
 def build_report(frames: Frames, reps: int = 200) -> list[Section]:
-    """Every section, computed on ``frames`` (already filtered); ``reps`` bootstrap replicates."""
-    order = [b for b in BUILDERS if b not in LATER] + LATER
+    """Every section, computed on ``frames`` (already filtered); ``reps`` bootstrap replicates.
+    The protocols' sections come from the registry as it stands."""
+    groups = report_sections()
+    added = [_joined(parts) for parts in groups]
+    every = [any(p.every_verdict for p in parts) for parts in groups]
+    late = [any(p.reads_turns for p in parts) for parts in groups]
+    builders = [*GENERIC.values(), *added]
+    measured = set(MEASURED) | {b for b, e in zip(added, every, strict=True) if e}
+    later = [*LATER, *(b for b, lt in zip(added, late, strict=True) if lt)]
+    order = [b for b in builders if b not in later] + later
     judged = decisions(frames)
-    done = {build: build(frames if build in MEASURED else judged, reps) for build in order}
-    return [done[build] for build in BUILDERS]
+    done = {build: build(frames if build in measured else judged, reps) for build in order}
+    return [done[build] for build in builders]
+
+
+def section_keys() -> list[str]:
+    """The keys of every section `build_report` returns, in order (``--section`` choices)."""
+    return [*GENERIC, *(parts[0].key for parts in report_sections())]
 
 
 def render_text(sections: list[Section], width: int = 160, max_rows: int = 30) -> str:

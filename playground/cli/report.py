@@ -7,16 +7,26 @@ from pathlib import Path
 import click
 
 from ..analysis import apply, build_report, load_frames, render_text
+from ..analysis.report import section_keys
 from ..export.flat import table_bytes
 from .filtering import check_runs, filter_options, filters_from
 
-SECTIONS = ("overview", "accuracy", "position", "splits", "agreement", "ratings", "calibration",
-            "cost", "checks", "approval")  # fmt: skip
+
+class SectionChoice(click.Choice):
+    """The report's section keys, read from the registry when the command runs (a protocol
+    registered after import adds its sections)."""
+
+    def __init__(self) -> None:
+        super().__init__(section_keys())
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        self.choices = tuple(section_keys())
+        return super().convert(value, param, ctx)
 
 
 @click.command()
 @filter_options
-@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS),
+@click.option("--section", "sections", multiple=True, type=SectionChoice(),
               help="Only these sections (repeatable; default: all).")  # fmt: skip
 @click.option("--reps", type=click.IntRange(0, 10_000), default=200, show_default=True,
               help="Bootstrap replicates for rating intervals (0: none).")  # fmt: skip

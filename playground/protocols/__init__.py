@@ -7,10 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-# the built-in protocols register themselves as their modules are imported
-from . import amplification, approval, blind, consistency, consultancy, debate  # noqa: F401  # noqa: E402, F401, I001
 from .base import Protocol, Seat, TranscriptContext, TurnFailed
 from .registry import get_protocol, on_page, protocols, register, registered, seat_style
+
+# The built-in protocols register as their modules are imported, in this order (the order
+# "known protocols" are listed in).
+# isort: off
+from . import blind, consultancy, debate  # noqa: F401
+from . import amplification, consistency, approval  # noqa: F401
+# isort: on
 
 
 class _Registered(Mapping[str, type[Protocol[Any]]]):

@@ -23,6 +23,7 @@ from ..spec import ProtocolInfo, ReplyKind
 from ..verdicts import parse_verdict
 from . import messages
 from .parsing import short_answer
+from .report import SECTION
 from .solve import TreeRun
 from .tree import ROOT, Node, node_meta
 
@@ -109,6 +110,7 @@ class Amplification(Protocol[AmplificationOptions]):
         page="amplification",
     )
     replies: ClassVar[dict[str, ReplyKind]] = {"checker": "judgement"}
+    sections = (SECTION,)
 
     def __init__(self, options: AmplificationOptions) -> None:
         super().__init__(options)

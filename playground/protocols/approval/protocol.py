@@ -24,6 +24,7 @@ from ...records import Assignment, Item, Verdict
 from ..base import Protocol, TranscriptContext
 from ..registry import register
 from ..spec import ProtocolInfo, ReplyKind
+from .report import SECTION
 from .sources import SEATS, SOURCES, Rating, Source, StepView, rate
 
 ENVIRONMENT = "environment"
@@ -126,6 +127,7 @@ class Approval(Protocol[ApprovalOptions]):
         page="approval",
     )
     replies: ClassVar[dict[str, ReplyKind]] = {"overseer": "approval", "judge": "approval"}
+    sections = (SECTION,)
 
     @classmethod
     def seats(cls, options: ApprovalOptions) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from ..registry import register
 from ..spec import ProtocolInfo
 from .judge import run_judge
 from .logged import judge_items
+from .report import SECTION
 from .statements import SUBJECT, missing, run_statements
 from .writer import WRITER
 
@@ -114,6 +115,7 @@ class Consistency(Protocol[ConsistencyOptions]):
         "how far its answers are from coherent.",
         page="consistency",
     )
+    sections = (SECTION,)
 
     @classmethod
     def seats(cls, options: ConsistencyOptions) -> tuple[str, ...]:

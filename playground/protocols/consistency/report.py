@@ -1,5 +1,5 @@
-"""Consistency checks summarised per family and model under test, from the verdict frame
-(a check's metrics are on its verdict: see `playground.protocols.consistency`)."""
+"""Consistency's part of the report: checks summarised per family and model under test, from
+the verdict frame (a check's metrics are on its verdict: see `playground.protocols.consistency`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 
 import numpy as np
 import pandas as pd
+
+from ..spec import ReportFrames, ReportSection
 
 COLUMNS = [
     "family", "judge", "instances", "ok", "unparseable", "error", "undefined", "mean_violation",
@@ -92,3 +94,19 @@ def instances(verdicts: pd.DataFrame) -> pd.DataFrame:
     if "reason" in checks.columns:
         out["reason"] = checks["reason"]
     return out.rename(columns={"check_family": "family"}).reset_index(drop=True)
+
+
+def _tables(frames: ReportFrames, reps: int) -> dict[str, pd.DataFrame]:
+    return {"consistency": summary(frames.verdicts, reps)}
+
+
+SECTION = ReportSection(
+    key="checks",
+    title="Consistency violations",
+    about="Consistency checks per family and model under test: mean violation (0 = coherent) "
+    "with a bootstrap 95% interval over checks whose answers parsed; unparseable checks, "
+    "undefined violations and excluded answers counted apart.",
+    tables=_tables,
+    notes={"consistency": "needs a consistency run (protocol = consistency)"},
+    order=90,
+)

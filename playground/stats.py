@@ -1,5 +1,6 @@
-"""Small statistics the analysis needs, in numpy only: Wilson intervals, agreement (percent,
-Cohen's and Fleiss' kappa) and a cluster bootstrap."""
+"""Small statistics the analysis and the protocols' report sections need, in numpy and pandas
+only: Wilson intervals and rate tables, agreement (percent, Cohen's and Fleiss' kappa) and a
+cluster bootstrap."""
 
 from __future__ import annotations
 
@@ -40,6 +41,24 @@ def proportion_row(successes: int, n: int) -> dict[str, float | int]:
         "ci_low": low,
         "ci_high": high,
     }
+
+
+RATE_COLUMNS = ["n", "k", "rate", "ci_low", "ci_high"]
+
+
+def rates(frame: pd.DataFrame, by: list[str], success: str) -> pd.DataFrame:
+    """Per group: n rows with a non-null ``success``, k true, rate and Wilson interval."""
+    data = frame[[*by, success]].dropna(subset=[success])
+    grouped = data.groupby(by, sort=True, dropna=False)[success]
+    table = pd.DataFrame({"n": grouped.size(), "k": grouped.sum().astype(int)}).reset_index()
+    return with_intervals(table)
+
+
+def with_intervals(table: pd.DataFrame) -> pd.DataFrame:
+    """A table's ``n`` and ``k`` columns replaced by `RATE_COLUMNS`."""
+    rows = [proportion_row(k, n) for k, n in zip(table["k"], table["n"], strict=True)]
+    extra = pd.DataFrame(rows, columns=RATE_COLUMNS, index=table.index)
+    return pd.concat([table.drop(columns=["n", "k"]), extra], axis=1)
 
 
 def cohen_kappa(a: Sequence[object], b: Sequence[object]) -> float:
