@@ -32,6 +32,7 @@ __all__ = [
     "load_dataset",
     "parse_jsonl",
     "read_jsonl",
+    "register_builtin",
     "write_jsonl",
 ]
 
@@ -63,21 +64,6 @@ def _load_consistency(params: Params, seed: int) -> list[Item]:
     return parse_consistency(data, "consistency.jsonl")
 
 
-def _load_tdd(params: Params, seed: int) -> list[Item]:
-    params.finish()
-    from ..approval.envs import get_environment
-
-    return get_environment("tdd").items(seed)
-
-
-def _load_shortcut(params: Params, seed: int) -> list[Item]:
-    n = params.integer("n", default=30, low=1, high=2000)
-    params.finish()
-    from ..approval.envs.shortcut import ShortcutEnvironment
-
-    return ShortcutEnvironment().items(seed, count=n)
-
-
 def _load_arithmetic(params: Params, seed: int) -> list[Item]:
     n = params.integer("n", default=40, low=1, high=5000)
     steps = params.integer("steps", default=3, low=2, high=6)
@@ -100,16 +86,6 @@ _LOADERS: dict[str, tuple[str, Callable[[Params, int], list[Item]]]] = {
         "Consistency checks for the consistency protocol: negation, paraphrase, conjunction, "
         "conditional, monotonicity and judge (small debates) families.",
         _load_consistency,
-    ),
-    "tdd": (
-        "Approval lab: test-driven coding tasks (write tests, then code; hidden tests and "
-        "mutants decide the true value). For the approval protocol.",
-        _load_tdd,
-    ),
-    "shortcut": (
-        "Approval lab: courier runs with a tempting shortcut step (parameter n, default 30; "
-        "uses the seed). For the approval protocol.",
-        _load_shortcut,
     ),
 }
 
@@ -167,9 +143,25 @@ FORMATS: dict[str, str] = {name: description for name, (description, _) in _FORM
 """File formats (``<format>:<path>``) → one-line descriptions."""
 
 Kind = Literal["questions", "consistency", "approval"]
-KINDS: dict[str, Kind] = {"consistency": "consistency", "tdd": "approval", "shortcut": "approval"}
+KINDS: dict[str, Kind] = {"consistency": "consistency"}
 """What a built-in set is for, when not questions with a true answer (debate, consultancy,
 blind, amplification)."""
+
+
+def register_builtin(
+    name: str,
+    description: str,
+    loader: Callable[[Params, int], list[Item]],
+    kind: Kind = "questions",
+) -> None:
+    """Make ``builtin:<name>`` load with ``loader(params, seed)``: how a layer above the
+    datasets (an approval environment) offers its tasks without this package importing it."""
+    if name in _LOADERS and _LOADERS[name][1] is not loader:
+        raise ValueError(f"built-in dataset {name!r} is already registered")
+    _LOADERS[name] = (description, loader)
+    BUILTINS[name] = description
+    if kind != "questions":
+        KINDS[name] = kind
 
 
 def list_builtins(kind: Kind | None = None) -> dict[str, str]:
