@@ -29,12 +29,20 @@ from playground.events import (
     TurnCompleted,
 )
 from playground.experiments import RunHandle
+from playground.protocols.approval.meta import (
+    ArgumentMeta,
+    OutcomeMeta,
+    RatingMeta,
+    StepMeta,
+    StepResultMeta,
+)
 from playground.protocols.approval.metrics import (
     RATER,
     approval_rows,
     hack_preference,
     source_table,
 )
+from playground.protocols.meta import turn_meta
 from playground.providers.human import HUMAN, HumanRequest
 from playground.records import Turn
 from playground.safetext import md_code, md_line, plot_text, plot_texts
@@ -65,21 +73,20 @@ def _episode_rows(task: str, turns: Sequence[Turn], outcome: bool) -> list[dict[
     steps: dict[int, dict[str, Any]] = {}
     reward = None
     for turn in turns:
-        kind, number = turn.meta.get("kind"), turn.meta.get("step")
-        if kind == "outcome":
-            reward = turn.meta.get("reward")
-        if not isinstance(number, int):
+        meta = turn_meta(turn.meta)
+        if isinstance(meta, OutcomeMeta):
+            reward = meta.reward
+        if not isinstance(meta, StepMeta | StepResultMeta | RatingMeta | ArgumentMeta):
             continue
-        row = steps.setdefault(number, {"task": task, "step": number})
-        if kind == "step":
-            row["step name"] = turn.meta.get("step_name")
+        row = steps.setdefault(meta.step, {"task": task, "step": meta.step})
+        if isinstance(meta, StepMeta):
+            row["step name"] = meta.step_name
             row["proposal"] = turn.content if not turn.error else f"(call failed: {turn.error})"
-        elif kind == "step_result":
-            row["true value"] = turn.meta.get("true_value")
-        elif kind == "approval":
-            source = str(turn.meta.get("source"))
-            row[approval_column(source)] = turn.meta.get("approval")
-            row[rationale_column(source)] = turn.meta.get("rationale")
+        elif isinstance(meta, StepResultMeta):
+            row["true value"] = meta.true_value
+        elif isinstance(meta, RatingMeta):
+            row[approval_column(meta.source)] = meta.approval
+            row[rationale_column(meta.source)] = meta.rationale
     if outcome and reward is not None:
         for row in steps.values():
             row[approval_column("outcome")] = reward
@@ -135,7 +142,7 @@ class LiveSteps:
                     self.turns[event.transcript_id] = []
                 case TurnCompleted():
                     self.turns.setdefault(event.transcript_id, []).append(event.turn)
-                    self.steps += event.turn.meta.get("kind") == "step_result"
+                    self.steps += isinstance(turn_meta(event.turn.meta), StepResultMeta)
                 case TranscriptFinished():
                     self.finished += 1
                 case _:

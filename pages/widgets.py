@@ -27,6 +27,7 @@ from playground.events import (
     VerdictReached,
 )
 from playground.protocols import seat_style
+from playground.protocols.meta import measurement
 from playground.protocols.spec import SeatStyle
 from playground.records import Assignment, Item, Turn, Verdict
 from playground.safetext import md_code, md_line
@@ -224,20 +225,10 @@ def verdict_marker(verdict: Verdict, is_correct: bool | None) -> str:
 
 
 def metrics_line(metrics: dict[str, Any]) -> str | None:
-    """A measurement verdict in one line: a consistency check's violation, an approval."""
-    if metrics.get("kind") == "approval":
-        return (
-            f"Approval of step {md_line(metrics['step'])} ({md_line(metrics['source'])}): "
-            f"**{md_line(metrics['approval'])}** · true value **{metrics['true_value']:.3g}** · "
-            f"rationale: {md(str(metrics['rationale']))}"
-        )
-    if "violation" in metrics:
-        return (
-            f"Consistency check ({md_line(metrics.get('family'))}): violation "
-            f"**{md_line(metrics['violation'])}** · "
-            f"{md_line(metrics.get('n_unparseable', 0))} answers unparsed"
-        )
-    return None
+    """A measurement verdict in one line, as its protocol's metrics model writes it (a
+    consistency check's violation, an approval), escaped there; None when there is nothing."""
+    found = measurement(metrics)
+    return (found.markdown() or None) if found is not None else None
 
 
 def render_verdict(

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..protocols.meta import MetricColumns, measurement
+
 
 def _codes(values: Any) -> tuple[np.ndarray, list[Any]]:
     """Like `pd.factorize` (-1 for None), but hashes only values that differ from the previous
@@ -199,9 +201,10 @@ METRIC_COLUMNS = ["metrics", "check_family", "violation", "credence_shift", "n_u
 
 
 def parse_metrics(texts: Any) -> pd.DataFrame:
-    """Verdict metrics JSON (a consistency check's) → the JSON text itself (null → None) and
-    the columns analysis groups on: family, violation, credence shift, answers that did not
-    parse. Verdicts without metrics get None / nan."""
+    """Verdict metrics JSON → the JSON text itself (null → None) and the columns analysis groups
+    on, as the protocol's metrics model gives them (`Measurement.columns`: a consistency
+    check's family, violation, credence shift, answers that did not parse). Verdicts without
+    metrics, or whose metrics no registered model reads, get None / nan."""
     codes, uniques = _codes(texts)
     rows: list[tuple[Any, ...]] = []
     for u in uniques:
@@ -210,9 +213,11 @@ def parse_metrics(texts: Any) -> pd.DataFrame:
             rows.append((None, None, np.nan, np.nan, np.nan))
             continue
 
-        nums = [m.get(k) for k in ("violation", "credence_shift", "n_unparseable")]
-        floats = [float(x) if isinstance(x, int | float) else np.nan for x in nums]
-        rows.append((u if isinstance(u, str) else json.dumps(u), m.get("family"), *floats))
+        found = measurement(m)
+        columns = found.columns() if found is not None else MetricColumns()
+        nums = (columns.violation, columns.credence_shift, columns.n_unparseable)
+        floats = [np.nan if x is None else float(x) for x in nums]
+        rows.append((u if isinstance(u, str) else json.dumps(u), columns.family, *floats))
     rows.append((None, None, np.nan, np.nan, np.nan))  # code -1
     table = np.empty((len(rows), 5), dtype=object)
     table[:] = rows

@@ -10,6 +10,7 @@ import click
 
 from ..events import Event, RunStarted, TranscriptFinished, TranscriptStarted, VerdictReached
 from ..experiments.progress import RunProgress
+from ..protocols.meta import measurement
 
 
 class Progress:
@@ -35,11 +36,12 @@ class Progress:
                 mark = {True: "correct", False: "wrong", None: verdict.reason or ""}[
                     event.is_correct
                 ]
-                m = verdict.metrics or {}
-                if m.get("kind") == "approval":
-                    mark = f"{m['source']} step {m['step']}: approval {m['approval']}"
-                elif "violation" in m:
-                    mark = f"{m.get('family')} violation {m['violation']} {mark}".rstrip()
+                measured = measurement(verdict.metrics)
+                note = measured.text() if measured is not None else ""
+                if measured is not None and not measured.with_reason:
+                    mark = note
+                elif note:
+                    mark = f"{note} {mark}".rstrip()
                 self._say(f"  {self.items.get(event.transcript_id, '?')}: {verdict.status} {mark}")
             case TranscriptFinished() if self.live:
                 self._draw(force=self.counts.done == self.counts.total)

@@ -28,6 +28,7 @@ from ..providers import Completion, GenerateConfig, Message, Model, RetryPolicy,
 from ..providers.human import ReplyKind, expecting
 from ..providers.limits import Limiter
 from ..records import Assignment, Item, Provenance, RoleProvenance, Turn, Verdict, score
+from .meta import Measurement, TurnMeta
 from .spec import ProtocolInfo, ReportSection, reply_for
 
 if TYPE_CHECKING:
@@ -310,6 +311,10 @@ class Protocol(ABC, Generic[OptionsT]):
     seats not named give free text. A call with another prompt says its own (``ctx.call``)."""
     sections: ClassVar[tuple[ReportSection, ...]] = ()
     """What the protocol adds to the report (beyond the sections every judged run gets)."""
+    measurements: ClassVar[tuple[type[Measurement], ...]] = ()
+    """The models of its verdicts' ``metrics`` (`playground.protocols.meta.measurement`)."""
+    turn_metas: ClassVar[tuple[type[TurnMeta], ...]] = ()
+    """The models of its turns' ``meta``, one per ``kind`` (`playground.protocols.meta.turn_meta`)."""
 
     def __init__(self, options: OptionsT) -> None:
         self.options: OptionsT = options

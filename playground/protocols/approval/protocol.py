@@ -24,6 +24,7 @@ from ...records import Assignment, Item, Verdict
 from ..base import Protocol, TranscriptContext
 from ..registry import register
 from ..spec import ProtocolInfo, ReplyKind
+from .meta import TURN_METAS, ApprovalMetrics
 from .report import SECTION
 from .sources import SEATS, SOURCES, Rating, Source, StepView, rate
 
@@ -128,6 +129,8 @@ class Approval(Protocol[ApprovalOptions]):
     )
     replies: ClassVar[dict[str, ReplyKind]] = {"overseer": "approval", "judge": "approval"}
     sections = (SECTION,)
+    measurements = (ApprovalMetrics,)
+    turn_metas = TURN_METAS
 
     @classmethod
     def seats(cls, options: ApprovalOptions) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from ..registry import register
 from ..spec import ProtocolInfo
 from .judge import run_judge
 from .logged import judge_items
+from .meta import CheckMetrics
 from .report import SECTION
 from .statements import SUBJECT, missing, run_statements
 from .writer import WRITER
@@ -116,6 +117,7 @@ class Consistency(Protocol[ConsistencyOptions]):
         page="consistency",
     )
     sections = (SECTION,)
+    measurements = (CheckMetrics,)
 
     @classmethod
     def seats(cls, options: ConsistencyOptions) -> tuple[str, ...]:
