@@ -49,6 +49,21 @@ def default_prompts_dir() -> Path:
 PROMPTS_DIR = default_prompts_dir()
 """Where template files live; ``PLAYGROUND_PROMPTS`` points elsewhere."""
 
+_EXTRA_DIRS: list[Path] = []
+"""Template folders of protocols from outside the package (`add_prompt_dir`)."""
+
+
+def add_prompt_dir(directory: Path) -> None:
+    """Also read templates from ``directory`` (a protocol that brings its own prompt files,
+    registered by `playground.protocols.register`); its ids must not clash with others."""
+    if directory not in _EXTRA_DIRS:
+        _EXTRA_DIRS.append(directory)
+
+
+def remove_prompt_dir(directory: Path) -> None:
+    if directory in _EXTRA_DIRS:
+        _EXTRA_DIRS.remove(directory)
+
 
 @dataclass(frozen=True)
 class PromptTemplate:
@@ -129,14 +144,15 @@ def load_template(path: Path) -> PromptTemplate:
 
 
 def load_prompts(directory: Path | None = None) -> dict[str, PromptTemplate]:
-    """Every template under the prompts directory, by id."""
+    """Every template under the prompts directory, by id (with no ``directory`` given, also
+    those of the folders protocols added with `add_prompt_dir`)."""
     if directory is None and not PROMPTS_DIR.is_dir():
         raise PromptError(
             f"prompts directory {PROMPTS_DIR} does not exist (set PLAYGROUND_PROMPTS to one)"
         )
-    directory = directory or PROMPTS_DIR
+    folders = [directory] if directory is not None else [PROMPTS_DIR, *_EXTRA_DIRS]
     templates: dict[str, PromptTemplate] = {}
-    for path in sorted(directory.rglob("*.toml")):
+    for path in [p for folder in folders for p in sorted(folder.rglob("*.toml"))]:
         template = load_template(path)
         if template.id in templates:
             raise PromptError(f"{path}: duplicate prompt id {template.id!r}")

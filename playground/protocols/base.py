@@ -8,6 +8,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -313,6 +314,9 @@ class Protocol(ABC, Generic[OptionsT]):
     """What the protocol adds to the report (beyond the sections every judged run gets)."""
     measurements: ClassVar[tuple[type[Measurement], ...]] = ()
     """The models of its verdicts' ``metrics`` (`playground.protocols.meta.measurement`)."""
+    prompt_dir: ClassVar[Path | None] = None
+    """A folder of its own prompt templates, for a protocol from outside the package (the
+    built-in ones keep theirs in ``prompts/``)."""
     turn_metas: ClassVar[tuple[type[TurnMeta], ...]] = ()
     """The models of its turns' ``meta``, one per ``kind`` (`playground.protocols.meta.turn_meta`)."""
 

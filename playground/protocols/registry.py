@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..prompts import add_prompt_dir, remove_prompt_dir
 from .spec import ReportSection, SeatStyle
 
 if TYPE_CHECKING:
@@ -29,11 +30,16 @@ def register(cls: P) -> P:
     if _PROTOCOLS.get(name, cls) is not cls:
         raise ValueError(f"protocol {name!r} is already registered ({_PROTOCOLS[name].__name__})")
     _PROTOCOLS[name] = cls
+    if cls.prompt_dir is not None:
+        add_prompt_dir(cls.prompt_dir)
     return cls
 
 
 def unregister(name: str) -> None:
-    _PROTOCOLS.pop(name, None)
+    cls = _PROTOCOLS.pop(name, None)
+    folder = cls.prompt_dir if cls is not None else None
+    if folder is not None and all(p.prompt_dir != folder for p in _PROTOCOLS.values()):
+        remove_prompt_dir(folder)
 
 
 @contextmanager

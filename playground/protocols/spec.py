@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol, get_args, get_origin
+from typing import TYPE_CHECKING, Literal, Protocol, cast, get_args, get_origin
 
+from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import FieldInfo
 
 from ..providers.human import ReplyKind
 
@@ -132,17 +134,29 @@ def reply_for(replies: dict[str, ReplyKind], role: str) -> ReplyKind:
     return replies.get(role) or replies.get(role.rsplit("_", 1)[0], "text")
 
 
-def field_widget(name: str, annotation: object) -> FormField | None:
-    """A plain widget for an option from its type: a checkbox for a bool, a number for an int,
-    a select box for a Literal; None for anything else (not drawn: its default applies)."""
+def field_widget(name: str, info: FieldInfo) -> FormField | None:
+    """A plain widget for an option from its type: a checkbox for a bool, a number for an int
+    (within its ``ge``/``le`` bounds), a select box for a Literal; None for anything else (not
+    drawn: its default applies). Its help is the field's description."""
     label = name.replace("_", " ").capitalize()
+    annotation, described = info.annotation, info.description
     if annotation is bool:
-        return FormField(option=name, label=label, widget="checkbox")
+        return FormField(option=name, label=label, widget="checkbox", help=described)
     if annotation is int:
-        return FormField(option=name, label=label, widget="number")
+        low = next((cast(int, m.ge) for m in info.metadata if isinstance(m, Ge)), None)
+        high = next((cast(int, m.le) for m in info.metadata if isinstance(m, Le)), None)
+        return FormField(
+            option=name, label=label, widget="number", low=low, high=high, help=described
+        )
     if get_origin(annotation) is Literal:
         values = [str(v) for v in get_args(annotation)]
-        return FormField(option=name, label=label, widget="select", choices={v: v for v in values})
+        return FormField(
+            option=name,
+            label=label,
+            widget="select",
+            choices={v: v for v in values},
+            help=described,
+        )
     return None
 
 
@@ -150,9 +164,5 @@ def form_fields(info: ProtocolInfo, options: type[BaseModel]) -> tuple[FormField
     """The fields the run form draws for a protocol: its declared ``form``, or one per option."""
     if info.form is not None:
         return info.form
-    derived = []
-    for name, info_ in options.model_fields.items():
-        widget = field_widget(name, info_.annotation)
-        if widget is not None:
-            derived.append(widget.model_copy(update={"help": info_.description}))
-    return tuple(derived)
+    fields = options.model_fields.items()
+    return tuple(w for name, info in fields if (w := field_widget(name, info)) is not None)
