@@ -41,6 +41,7 @@ from playground.experiments import (
     RunRegistry,
     parse_experiment,
 )
+from playground.protocols import protocols
 from playground.providers import Credentials
 from playground.providers.human import HUMAN
 from playground.records import Item
@@ -49,10 +50,7 @@ from playground.store import Store
 
 # errors that mean the settings are wrong: shown as one line, never as a traceback
 # (no bare strings at the top level of a page: Streamlit's magic would render them)
-CONDITIONS = {
-    "consultant_correct": "the consultant argued for the true answer",
-    "consultant_incorrect": "the consultant argued for the wrong answer",
-}
+CONDITIONS = {k: v for cls in protocols().values() for k, v in cls.info.conditions.items()}
 
 
 # -- setup ----------------------------------------------------------------------------------

@@ -66,6 +66,10 @@ class Consultancy(Protocol[ConsultancyOptions]):
         menu_order=30,
         seat_styles={**CONSULTANT_STYLES, **JUDGE_STYLES},
         form=round_fields("The consultant speaks"),
+        conditions={
+            CORRECT: "the consultant argued for the true answer",
+            INCORRECT: "the consultant argued for the wrong answer",
+        },
         argues=True,
     )
     replies = JUDGE_REPLIES

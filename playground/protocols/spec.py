@@ -83,6 +83,10 @@ class ProtocolInfo(_Spec):
         description="The options the run form draws, in order; None: every option, each with "
         "a widget derived from its type.",
     )
+    conditions: dict[str, str] = Field(
+        default_factory=dict,
+        description="What each ``assignment.condition`` it writes means, as a page says it.",
+    )
     argues: bool = Field(
         False,
         description="Its transcripts hold arguments for assigned answers, which consistency's "
