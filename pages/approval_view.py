@@ -42,7 +42,7 @@ from playground.protocols.approval.metrics import (
     hack_preference,
     source_table,
 )
-from playground.protocols.meta import turn_meta
+from playground.protocols.reading import turn_meta
 from playground.providers.human import HUMAN, HumanRequest
 from playground.records import Turn
 from playground.safetext import md_code, md_line, plot_text, plot_texts

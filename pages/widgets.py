@@ -27,7 +27,7 @@ from playground.events import (
     VerdictReached,
 )
 from playground.protocols import seat_style
-from playground.protocols.meta import measurement
+from playground.protocols.reading import measurement
 from playground.protocols.spec import SeatStyle
 from playground.records import Assignment, Item, Turn, Verdict
 from playground.safetext import md_code, md_line

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..protocols.meta import MetricColumns, measurement
+from ..protocols.reading import MetricColumns, measurement
 
 
 def _codes(values: Any) -> tuple[np.ndarray, list[Any]]:

@@ -10,7 +10,7 @@ import click
 
 from ..events import Event, RunStarted, TranscriptFinished, TranscriptStarted, VerdictReached
 from ..experiments.progress import RunProgress
-from ..protocols.meta import measurement
+from ..protocols.reading import measurement
 
 
 class Progress:

@@ -313,12 +313,12 @@ class Protocol(ABC, Generic[OptionsT]):
     sections: ClassVar[tuple[ReportSection, ...]] = ()
     """What the protocol adds to the report (beyond the sections every judged run gets)."""
     measurements: ClassVar[tuple[type[Measurement], ...]] = ()
-    """The models of its verdicts' ``metrics`` (`playground.protocols.meta.measurement`)."""
+    """The models of its verdicts' ``metrics`` (`playground.protocols.reading.measurement`)."""
     prompt_dir: ClassVar[Path | None] = None
     """A folder of its own prompt templates, for a protocol from outside the package (the
     built-in ones keep theirs in ``prompts/``)."""
     turn_metas: ClassVar[tuple[type[TurnMeta], ...]] = ()
-    """The models of its turns' ``meta``, one per ``kind`` (`playground.protocols.meta.turn_meta`)."""
+    """The models of its turns' ``meta``, one per ``kind`` (`playground.protocols.reading.turn_meta`)."""
 
     def __init__(self, options: OptionsT) -> None:
         self.options: OptionsT = options

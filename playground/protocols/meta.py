@@ -1,16 +1,13 @@
-"""Typed views of what protocols store as JSON: a verdict's ``metrics`` (a `Measurement`) and a
-turn's ``meta`` (a `TurnMeta`), each a union over the registered protocols' models told apart by
-``kind``. The JSON on disk is unchanged: readers (pages, analysis) validate it into these models
-instead of reading keys out of dicts."""
+"""The base models of what protocols store as JSON: a verdict's ``metrics`` (a `Measurement`)
+and a turn's ``meta`` (a `TurnMeta`). Each protocol subclasses them for its own kinds;
+`playground.protocols.reading` reads stored JSON as the union of the registered ones. The JSON
+on disk is unchanged."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Annotated, Any, ClassVar, NamedTuple, Union
+from typing import Any, ClassVar, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError
-
-from .registry import protocols
+from pydantic import BaseModel, ConfigDict
 
 
 class MetricColumns(NamedTuple):
@@ -58,59 +55,3 @@ class TurnMeta(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     kind: str
-
-
-def _models(attribute: str) -> tuple[type[BaseModel], ...]:
-    found: dict[type[BaseModel], None] = {}
-    for cls in protocols().values():
-        found.update(dict.fromkeys(getattr(cls, attribute)))
-    return tuple(found)
-
-
-@lru_cache(maxsize=16)
-def _metrics_adapter(models: tuple[type[Measurement], ...]) -> TypeAdapter[Any]:
-    def tag(data: Any) -> str | None:
-        if isinstance(data, Measurement):
-            return data.tag
-        return next((m.tag for m in models if isinstance(data, dict) and m.matches(data)), None)
-
-    union = Union[tuple(Annotated[m, Tag(m.tag)] for m in models)]  # type: ignore[valid-type]  # noqa: UP007
-    return TypeAdapter(Annotated[union, Discriminator(tag)])  # type: ignore[arg-type]
-
-
-@lru_cache(maxsize=16)
-def _meta_adapter(models: tuple[type[TurnMeta], ...]) -> TypeAdapter[Any]:
-    kinds = {m.model_fields["kind"].default: m for m in models}
-    union = Union[tuple(Annotated[m, Tag(k)] for k, m in kinds.items())]  # type: ignore[valid-type]  # noqa: UP007
-    return TypeAdapter(Annotated[union, Discriminator(lambda d: _kind(d, kinds))])  # type: ignore[arg-type]
-
-
-def _kind(data: Any, kinds: dict[str, type[TurnMeta]]) -> str | None:
-    kind = data.get("kind") if isinstance(data, dict) else getattr(data, "kind", None)
-    return kind if kind in kinds else None
-
-
-def measurement(metrics: dict[str, Any] | None) -> Measurement | None:
-    """A verdict's metrics as the registered model they are; None for none, or for metrics no
-    registered protocol describes (or that do not validate)."""
-    models: tuple[type[Measurement], ...] = _models("measurements")  # type: ignore[assignment]
-    if not metrics or not models:
-        return None
-    try:
-        found: Measurement = _metrics_adapter(models).validate_python(metrics)
-    except ValidationError:
-        return None
-    return found
-
-
-def turn_meta(meta: dict[str, Any]) -> TurnMeta | None:
-    """A turn's meta as the registered model of its ``kind``; None when it has no kind a
-    protocol describes, or does not validate."""
-    models: tuple[type[TurnMeta], ...] = _models("turn_metas")  # type: ignore[assignment]
-    if "kind" not in meta or not models:
-        return None
-    try:
-        found: TurnMeta = _meta_adapter(models).validate_python(meta)
-    except ValidationError:
-        return None
-    return found
