@@ -152,3 +152,28 @@ def test_cache_writes_are_best_effort(tmp_path, release_after):
     assert cache.get(key) is None
     cache.put(key, model, completion)
     assert cache.get(key).text == "cached?"
+
+
+def test_the_cli_says_in_one_line_that_the_store_stays_locked(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from playground.cli import cli
+
+    db = tmp_path / "log.db"
+    Store(str(db)).engine.dispose()  # created and migrated: opening it again only reads
+    path = tmp_path / "x.toml"
+    path.write_text(
+        f'name = "x"\nprotocol = "debate"\ndataset = "builtin:reading"\nlimit = 1\n'
+        f'[roles.debater]\nmodel = "{FAKE}"\ninit = {{ responses = ["Mine."] }}\n'
+        f'[roles.judge]\nmodel = "{FAKE}"\ninit = {{ responses = ["Answer: A"] }}\n'
+    )
+    monkeypatch.setenv("PLAYGROUND_DB_WAIT_S", "0.3")
+    holder = Lock(db)
+    try:
+        result = CliRunner().invoke(cli, ["--db", str(db), "run", str(path)])
+    finally:
+        holder.release()
+    assert result.exit_code == 1, result.output
+    [error] = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert "could not be written" in error and "database is locked" in error
+    assert "Traceback" not in result.output and Store(str(db)).list_runs() == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..store import Store
+from ..store import Store, StoreUnavailable
 from .app import app
 from .datasets import datasets
 from .export import export
@@ -27,7 +27,17 @@ class Context:
         return Store(self.db)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Every command: a store that stays unwritable is one line (``Error: …``), not a trace."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except StoreUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     envvar="PLAYGROUND_DB",

@@ -83,7 +83,7 @@ class Store:
     (`StoreUnavailable`)."""
 
     def __init__(self, url: str | None = None, *, writes: WritePolicy | None = None) -> None:
-        self.writes = writes or WritePolicy()
+        self.writes = writes or WritePolicy.from_env()
         url = url or default_url()
         if "://" not in url:
             url = f"sqlite:///{Path(url).resolve()}"

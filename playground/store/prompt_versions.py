@@ -19,6 +19,7 @@ from ..prompts import PromptError, PromptTemplate
 from ..records import utcnow
 from . import Store
 from .views import aware
+from .writes import retrying
 
 __all__ = ["PromptVersion", "insert_version", "select_versions"]
 
@@ -102,12 +103,16 @@ def insert_version(store: Store, version: PromptVersion) -> bool:
         "source": version.source,
         "created_at": version.created_at or utcnow(),
     }
-    try:
-        with store.engine.begin() as conn:
-            conn.execute(table.insert(), row)
-    except sa.exc.IntegrityError:
-        return False  # saved before (perhaps at this very moment by another process)
-    return True
+
+    def write() -> bool:
+        try:
+            with store.engine.begin() as conn:
+                conn.execute(table.insert(), row)
+        except sa.exc.IntegrityError:
+            return False  # saved before (perhaps at this very moment by another process)
+        return True
+
+    return retrying(store.writes, f"prompt version {version.ref}", repr(store), write)
 
 
 def select_versions(

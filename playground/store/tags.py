@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from . import Store
+from .writes import retrying
 
 
 def parse_tags(text: str) -> list[str]:
@@ -14,9 +15,13 @@ def parse_tags(text: str) -> list[str]:
 
 def set_run_tags(store: Store, run_id: str, tags: list[str]) -> None:
     """Replace a run's tags; a missing run is a `KeyError`."""
-    with store.engine.begin() as conn:
-        done = conn.execute(
-            sa.update(store.runs).where(store.runs.c.id == run_id).values(tags=list(tags))
-        )
-        if done.rowcount == 0:
-            raise KeyError(run_id)
+
+    def write() -> int:
+        with store.engine.begin() as conn:
+            done = conn.execute(
+                sa.update(store.runs).where(store.runs.c.id == run_id).values(tags=list(tags))
+            )
+            return done.rowcount
+
+    if retrying(store.writes, f"tags of run {run_id}", repr(store), write) == 0:
+        raise KeyError(run_id)

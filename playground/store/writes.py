@@ -6,6 +6,7 @@ good completions into error verdicts."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -32,6 +33,20 @@ class WritePolicy(BaseModel):
     )
     first_wait_s: float = Field(0.2, gt=0, description="Pause before the first retry.")
     max_wait_s: float = Field(5.0, gt=0, description="Longest pause between retries.")
+
+    @classmethod
+    def from_env(cls) -> WritePolicy:
+        """The default, or ``PLAYGROUND_DB_WAIT_S`` seconds in all (SQLite's busy timeout
+        then at most that too): how long the CLI and the pages wait out a busy store."""
+        raw = os.environ.get("PLAYGROUND_DB_WAIT_S", "").strip()
+        if not raw:
+            return cls()
+        try:
+            wait = float(raw)
+        except ValueError:
+            raise ValueError(f"PLAYGROUND_DB_WAIT_S={raw!r}: give a number of seconds") from None
+        default = cls.model_fields["busy_timeout_s"].default
+        return cls(busy_timeout_s=min(default, max(wait, 0.01)), give_up_after_s=max(wait, 0))
 
 
 class StoreUnavailable(BaseException):
