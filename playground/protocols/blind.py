@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from ..records import Assignment, Item
 from .base import Protocol, TranscriptContext
+from .judged_meta import JUDGED_METAS
 from .judged_spec import JUDGE_REPLIES, JUDGE_STYLES, PANEL_FIELDS, transcripts
 from .judging import JudgedOptions, answer_pair, judge_panel, orders
 from .registry import register
@@ -34,6 +35,7 @@ class Blind(Protocol[BlindOptions]):
         form=PANEL_FIELDS,
     )
     replies = JUDGE_REPLIES
+    turn_metas = JUDGED_METAS
 
     @classmethod
     def seats(cls, options: BlindOptions) -> tuple[str, ...]:

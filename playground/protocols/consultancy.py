@@ -12,6 +12,7 @@ from pydantic import Field
 
 from ..records import Assignment, Item
 from .base import Protocol, TranscriptContext
+from .judged_meta import JUDGED_METAS
 from .judged_spec import (
     CONSULTANT_STYLES,
     JUDGE_REPLIES,
@@ -73,6 +74,7 @@ class Consultancy(Protocol[ConsultancyOptions]):
         argues=True,
     )
     replies = JUDGE_REPLIES
+    turn_metas = JUDGED_METAS
 
     @classmethod
     def seats(cls, options: ConsultancyOptions) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from ..records import Assignment, Item
 from .base import Protocol, TranscriptContext
+from .judged_meta import JUDGED_METAS
 from .judged_spec import (
     DEBATER_STYLES,
     JUDGE_REPLIES,
@@ -76,6 +77,7 @@ class Debate(Protocol[DebateOptions]):
         argues=True,
     )
     replies = JUDGE_REPLIES
+    turn_metas = JUDGED_METAS
     chooses: ClassVar[bool] = False
     """Whether debater A first chooses its side (one more call)."""
 
