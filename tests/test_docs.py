@@ -34,7 +34,9 @@ def site(tmp_path_factory) -> Path:
 
 
 def command_paths(group: click.Group, prefix: str = "playground") -> Iterator[str]:
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         path = f"{prefix} {name}"
         yield path
         if isinstance(command, click.Group):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..analysis.filters import Filters, option_value, parse_assignments
+if TYPE_CHECKING:  # the analysis layer (pandas) is imported only when a command filters
+    from ..analysis.filters import Filters
 
 
 def _date(value: str | None, name: str) -> date | None:
@@ -46,6 +47,8 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def filters_from(kwargs: dict[str, Any]) -> Filters:
     """Pop the filter options from a command's keyword arguments into `Filters`."""
+    from ..analysis.filters import Filters, option_value, parse_assignments
+
     try:
         options = parse_assignments(kwargs.pop("options"), "--option")
         return Filters(

@@ -6,20 +6,22 @@ from pathlib import Path
 
 import click
 
-from ..analysis import apply, build_report, load_frames, render_text
-from ..analysis.report import section_keys
-from ..export.flat import table_bytes
 from .filtering import check_runs, filter_options, filters_from
 
 
 class SectionChoice(click.Choice):
     """The report's section keys, read from the registry when the command runs (a protocol
-    registered after import adds its sections)."""
+    registered after import adds its sections; ``--help`` does not load the analysis layer)."""
 
     def __init__(self) -> None:
-        super().__init__(section_keys())
+        super().__init__(())
+
+    def get_metavar(self, param, ctx=None):  # type: ignore[no-untyped-def,override]
+        return "SECTION"
 
     def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        from ..analysis.report import section_keys
+
         self.choices = tuple(section_keys())
         return super().convert(value, param, ctx)
 
@@ -27,7 +29,7 @@ class SectionChoice(click.Choice):
 @click.command()
 @filter_options
 @click.option("--section", "sections", multiple=True, type=SectionChoice(),
-              help="Only these sections (repeatable; default: all).")  # fmt: skip
+              help="Only these sections (repeatable; default: all; a wrong name lists them).")  # fmt: skip
 @click.option("--reps", type=click.IntRange(0, 10_000), default=200, show_default=True,
               help="Bootstrap replicates for rating intervals (0: none).")  # fmt: skip
 @click.option("--csv-dir", type=click.Path(file_okay=False),
@@ -39,6 +41,9 @@ def report(
 ) -> None:
     """Print judge accuracy, position bias, agreement, ratings, calibration, cost and checks
     for the selected verdicts: the same tables as the Analysis page."""
+    from ..analysis import apply, build_report, load_frames, render_text  # pandas: only here
+    from ..export.flat import table_bytes
+
     filters = filters_from(kw)
     store = obj.store()
     check_runs(store, filters.runs)
