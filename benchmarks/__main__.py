@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["benchmarks.debate_concurrency", "benchmarks.analysis_scale"]
+BENCHMARKS = ["benchmarks.startup", "benchmarks.debate_concurrency", "benchmarks.analysis_scale"]
 
 for name in BENCHMARKS:
     try:

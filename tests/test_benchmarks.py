@@ -16,3 +16,13 @@ def test_debate_benchmark_reports_every_figure(capsys):
     assert re.search(r"bare openai SDK loop sending the same requests: \d+\.\d+ ms", out)
     assert re.search(r"scripted seats, no HTTP\): \d+\.\d+ ms", out)
     assert "cached replay: 0 HTTP calls" in out
+
+
+def test_startup_benchmark_times_every_command(capsys):
+    from benchmarks import startup
+
+    startup.main(["--repeat", "1"])
+    out = capsys.readouterr().out
+    for label in ("bare `import openai`", "playground --help", "playground runs",
+                  "playground report --help", "playground run (1 item, 3 calls)"):  # fmt: skip
+        assert re.search(re.escape(label) + r"\s+\d+\.\d\d s\s+[+-]\d+\.\d\d s", out), label
