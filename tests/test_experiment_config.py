@@ -54,7 +54,7 @@ def test_options_are_validated_by_the_protocol():
         (
             {"nmae": "x"},
             "nmae: unknown key (allowed: name, protocol, dataset, limit, items, seed, "
-            "tags, concurrency, cache, limits, options, roles)",
+            "tags, concurrency, max_calls, cache, limits, options, roles)",
         ),
         (
             {"protocol": "duel"},

@@ -18,7 +18,15 @@ T = TypeVar("T")
 @click.argument("experiment", type=click.Path(dir_okay=False), required=False)
 @click.option("--resume", "resume", metavar="RUN_ID", help="Continue an interrupted or killed run.")
 @click.option(
-    "--concurrency", type=click.IntRange(1, 512), help="Transcripts at once (overrides the file)."
+    "--concurrency",
+    type=click.IntRange(1, 512),
+    help="Transcripts at once, not calls: a debate round calls both debaters at once "
+    "(overrides the file).",
+)
+@click.option(
+    "--max-calls",
+    type=click.IntRange(1),
+    help="Model calls in flight at once across the run (overrides the file's max_calls).",
 )
 @click.option(
     "--limit", type=click.IntRange(1), help="Only the first N items (overrides the file)."
@@ -32,19 +40,22 @@ def run(
     experiment: str | None,
     resume: str | None,
     concurrency: int | None,
+    max_calls: int | None,
     limit: int | None,
     no_cache: bool,
 ) -> None:
     """Run EXPERIMENT (a TOML file) and log every turn and verdict, or --resume RUN_ID."""
     if bool(experiment) == bool(resume):
         raise click.UsageError("give an EXPERIMENT file or --resume RUN_ID (one of the two)")
-    if resume and limit:
-        raise click.UsageError("--limit cannot change a resumed run")
+    if resume and (limit or max_calls):
+        raise click.UsageError("--limit and --max-calls cannot change a resumed run")
     try:
         store = obj.store()
         exp = load_experiment(experiment) if experiment else None
         if exp is not None and limit:
             exp.limit = limit
+        if exp is not None and max_calls:
+            exp.max_calls = max_calls
         options = RunOptions(sink=Progress(), source="cli", on_start=click.echo)
         handle = RunHandle.for_experiment(
             exp,

@@ -53,7 +53,17 @@ class Experiment(BaseModel):
     items: list[str] | None = Field(None, description="Use only these item ids.")
     seed: int = Field(0, description="Seeds assignments, generated datasets and sampling.")
     tags: list[str] = Field(default_factory=list)
-    concurrency: int = Field(4, ge=1, le=512, description="Transcripts run at once.")
+    concurrency: int = Field(
+        4,
+        ge=1,
+        le=512,
+        description="Transcripts run at once (not calls: a debate round calls both debaters "
+        "at once, so up to 2× this many calls; bound calls with max_calls).",
+    )
+    max_calls: int | None = Field(
+        None, ge=1, description="Model calls in flight at once across the whole run (every "
+        "seat and transcript), on top of any per-provider [limits]."
+    )
     cache: bool = Field(
         True, description="Answer a call from the response cache when an identical one was made."
     )

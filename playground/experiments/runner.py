@@ -21,7 +21,7 @@ from ..prompts import PromptError, get_prompt
 from ..protocols import Protocol, Seat, TranscriptContext
 from ..protocols.base import LOGGED
 from ..providers import Credentials, Model, ProviderError, RetryPolicy, get_model
-from ..providers.limits import Limiter
+from ..providers.limits import Limiter, Limiters, Limits
 from ..records import Item, Provenance, plan_key
 from ..store import RunInfo, Store
 from ..store.cache import ResponseCache
@@ -70,6 +70,7 @@ def build_seats(
     """
     protocol = experiment.protocol_class()
     limiters: dict[str, Limiter] = {}
+    calls = Limiter(Limits(max_in_flight=experiment.max_calls)) if experiment.max_calls else None
     seats = {}
     for role, config in experiment.resolved_roles().items():
         model = (models or {}).get(role) or get_model(
@@ -89,9 +90,11 @@ def build_seats(
         limit_key = next(
             (k for k in (model.model_string, model.provider) if k in experiment.limits), None
         )
-        limiter = None
+        limiter: Limiter | None = None
         if limit_key is not None:
             limiter = limiters.setdefault(limit_key, Limiter(experiment.limits[limit_key]))
+        if calls is not None:
+            limiter = Limiters(limiter, calls) if limiter is not None else calls
         seats[role] = Seat(role=role, model=model, config=generate, prompt=prompt, limiter=limiter)
     return seats
 

@@ -60,3 +60,32 @@ class Limiter(AbstractAsyncContextManager["Limiter"]):
     ) -> None:
         if self._slots:
             self._slots.release()
+
+
+class Limiters(Limiter):
+    """Several limiters around one call attempt (a provider's, then the run-wide calls limit),
+    entered in order and left in reverse."""
+
+    def __init__(self, *limiters: Limiter) -> None:  # no slots of its own: theirs
+        self.limiters = limiters
+
+    async def __aenter__(self) -> Limiters:
+        entered: list[Limiter] = []
+        try:
+            for limiter in self.limiters:
+                await limiter.__aenter__()
+                entered.append(limiter)
+        except BaseException:
+            for limiter in reversed(entered):
+                await limiter.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for limiter in reversed(self.limiters):
+            await limiter.__aexit__(exc_type, exc, tb)
