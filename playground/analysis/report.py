@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..protocols.registry import report_sections
 from ..protocols.spec import ReportSection
-from . import agreement, calibration, costs, metrics, ratings
+from . import agreement, calibration, costs, metrics, paired, ratings
 from .frame import Frames
 
 NO_DATA = "no data for this yet"
@@ -57,6 +57,23 @@ def _accuracy(f: Frames, reps: int) -> Section:
         "error verdicts in their own columns. One-sided protocols split into correct- and "
         "incorrect-assigned halves.",
         {"accuracy": metrics.accuracy(f.verdicts)},
+    )
+
+
+def _paired(f: Frames, reps: int) -> Section:
+    return Section(
+        "paired",
+        "Clustered intervals and paired comparisons",
+        "Accuracy per condition and judge with the clustered standard error and a "
+        "cluster-bootstrap 95% interval (clusters = items: a question and its swapped copy move "
+        "together). Paired comparisons: every two arms (condition · judge) judged on the same "
+        "items shown the same way — accuracy B − A with its paired cluster-bootstrap interval "
+        "and McNemar's exact p on the pairs where both verdicts are ok.",
+        {
+            "clustered_accuracy": paired.clustered_accuracy(f.verdicts, reps=reps),
+            "comparisons": paired.paired_comparisons(f.verdicts, reps=reps),
+        },
+        {"comparisons": "needs two conditions or judges on the same items"},
     )
 
 
@@ -159,7 +176,7 @@ def _cost(f: Frames, reps: int) -> Section:
 
 
 GENERIC: dict[str, Callable[[Frames, int], Section]] = {
-    "overview": _overview, "accuracy": _accuracy, "position": _position, "splits": _splits,
+    "overview": _overview, "accuracy": _accuracy, "paired": _paired, "position": _position, "splits": _splits,
     "agreement": _agreement, "ratings": _ratings, "calibration": _calibration, "cost": _cost,
 }  # fmt: skip
 """The sections every run gets by key, in report order; the protocols' sections follow."""

@@ -8,7 +8,9 @@ accuracy is correct / ok verdicts.
 - **Difference**: accuracy(B) − accuracy(A), each arm over its own ok verdicts.
 - **Paired bootstrap interval**: resample the pairs (not the verdicts) with replacement,
   recompute both accuracies on the resample and take the 2.5th and 97.5th percentiles of the
-  difference. Resamples in which an arm has no ok verdict are skipped (and counted).
+  difference. Resamples in which an arm has no ok verdict are skipped (and counted). Given
+  ``clusters`` (one label per pair, e.g. the item, so a question and its swapped copy move
+  together), whole clusters are resampled instead of single pairs.
 - **McNemar exact test**: on the pairs where both verdicts are ok, the discordant ones (A correct
   and B wrong, or the reverse) are a binomial(n, ½) under "the prompt makes no difference";
   the two-sided p-value is min(1, 2 · P(X ≤ min(b, c))).
@@ -48,23 +50,35 @@ def paired_bootstrap(
     resamples: int = 10_000,
     seed: int = 0,
     level: float = 0.95,
+    clusters: Sequence[object] | None = None,
 ) -> tuple[float | None, float | None, int]:
-    """Percentile interval for accuracy(B) − accuracy(A), resampling pairs; returns (low, high,
-    resamples used). (None, None, 0) when no resample has an ok verdict in both arms."""
-    if len(a) != len(b):
-        raise ValueError("both arms need one outcome per pair")
+    """Percentile interval for accuracy(B) − accuracy(A), resampling pairs (or whole
+    ``clusters`` of pairs); returns (low, high, resamples used). (None, None, 0) when no
+    resample has an ok verdict in both arms."""
+    if len(a) != len(b) or (clusters is not None and len(clusters) != len(a)):
+        raise ValueError("both arms (and the clusters) need one entry per pair")
     if not a:
         return None, None, 0
     ok_a, right_a = (np.array(x, dtype=np.int64) for x in zip(*a, strict=True))
     ok_b, right_b = (np.array(x, dtype=np.int64) for x in zip(*b, strict=True))
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(a), size=(resamples, len(a)))
-    n_ok_a, n_ok_b = ok_a[picks].sum(axis=1), ok_b[picks].sum(axis=1)
+    if clusters is None:
+        picks = rng.integers(0, len(a), size=(resamples, len(a)))
+        weights = None
+    else:  # each pair weighted by how often its cluster is drawn
+        codes = np.unique(np.array([str(c) for c in clusters]), return_inverse=True)[1]
+        k = int(codes.max()) + 1
+        weights = rng.multinomial(k, np.full(k, 1.0 / k), size=resamples)[:, codes]
+
+    def total(x: np.ndarray) -> np.ndarray:
+        return x[picks].sum(axis=1) if weights is None else weights @ x
+
+    n_ok_a, n_ok_b = total(ok_a), total(ok_b)
     usable = (n_ok_a > 0) & (n_ok_b > 0)
     if not usable.any():
         return None, None, 0
-    acc_a = right_a[picks][usable].sum(axis=1) / n_ok_a[usable]
-    acc_b = right_b[picks][usable].sum(axis=1) / n_ok_b[usable]
+    acc_a = total(right_a)[usable] / n_ok_a[usable]
+    acc_b = total(right_b)[usable] / n_ok_b[usable]
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(acc_b - acc_a, [tail, 100 - tail])
     return float(low), float(high), int(usable.sum())
@@ -116,11 +130,15 @@ def paired_stats(
     resamples: int = 10_000,
     seed: int = 0,
     level: float = 0.95,
+    clusters: Sequence[object] | None = None,
 ) -> PairedStats:
-    """Everything the A/B view reports, from one (scored, correct) outcome per pair and arm."""
+    """Everything the A/B view (and the report's paired comparisons) report, from one
+    (scored, correct) outcome per pair and arm; ``clusters`` as in `paired_bootstrap`."""
     acc_a, acc_b = accuracy(a), accuracy(b)
     difference = acc_b - acc_a if acc_a is not None and acc_b is not None else None
-    low, high, used = paired_bootstrap(a, b, resamples=resamples, seed=seed, level=level)
+    low, high, used = paired_bootstrap(
+        a, b, resamples=resamples, seed=seed, level=level, clusters=clusters
+    )
     both = [(x[1], y[1]) for x, y in zip(a, b, strict=True) if x[0] and y[0]]
     a_only = sum(1 for ra, rb in both if ra and not rb)
     b_only = sum(1 for ra, rb in both if rb and not ra)
