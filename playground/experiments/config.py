@@ -61,8 +61,10 @@ class Experiment(BaseModel):
         "at once, so up to 2× this many calls; bound calls with max_calls).",
     )
     max_calls: int | None = Field(
-        None, ge=1, description="Model calls in flight at once across the whole run (every "
-        "seat and transcript), on top of any per-provider [limits]."
+        None,
+        ge=1,
+        description="Model calls in flight at once across the whole run (every "
+        "seat and transcript), on top of any per-provider [limits].",
     )
     cache: bool = Field(
         True, description="Answer a call from the response cache when an identical one was made."
