@@ -148,6 +148,7 @@ class Store:
         tags: list[str],
         version: str,
         source: str,
+        created_by: str | None = None,
     ) -> None:
         self._write(
             f"run {run_id}",
@@ -162,6 +163,7 @@ class Store:
                 config=scrub(config),
                 playground_version=version,
                 created_at=utcnow(),
+                created_by=created_by,
             ),
         )
 

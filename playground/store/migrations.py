@@ -164,6 +164,42 @@ def m006_record_column_names(conn: Connection) -> None:
     conn.execute(sa.text("ALTER TABLE verdicts RENAME COLUMN turn_idx TO turn_index"))
 
 
+def m007_team(conn: Connection) -> None:
+    """Team mode: ``people`` (a person is their lower-cased email, with a role: owner,
+    researcher or annotator), ``audit`` (who did what to which target, when), ``team_meta``
+    (the per-store random salt of pseudonymous rater ids) and ``runs.created_by`` (the
+    signed-in person who started a run; null for a local single-user run)."""
+    conn.execute(sa.text("ALTER TABLE runs ADD COLUMN created_by TEXT"))
+    md = sa.MetaData()
+    sa.Table(
+        "people",
+        md,
+        sa.Column("email", sa.String(320), primary_key=True),
+        sa.Column("role", sa.String(16), nullable=False),  # owner | researcher | annotator
+        sa.Column("name", sa.Text),
+        sa.Column("invited_by", sa.String(320)),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_sign_in", sa.DateTime(timezone=True)),
+    )
+    sa.Table(
+        "audit",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column("actor", sa.String(320), nullable=False, index=True),
+        sa.Column("action", sa.String(64), nullable=False),
+        sa.Column("target", sa.Text, nullable=False),
+        sa.Column("detail", sa.JSON, nullable=False),
+    )
+    sa.Table(
+        "team_meta",
+        md,
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_response_cache,
@@ -171,6 +207,7 @@ MIGRATIONS: list[Migration] = [
     m004_verdict_metrics,
     m005_scrub_secrets,
     m006_record_column_names,
+    m007_team,
 ]
 
 _applied = sa.Table(

@@ -49,6 +49,8 @@ class RunInfo:
     playground_version: str
     created_at: datetime
     finished_at: datetime | None
+    created_by: str | None = None
+    """The signed-in person who started it (team mode); None for a local run."""
     transcripts: int = 0
     verdicts: dict[str, int] = field(default_factory=dict)
     """Verdict count by status (ok, unparseable, error)."""
