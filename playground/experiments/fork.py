@@ -17,9 +17,11 @@ from ..providers import RetryPolicy
 from ..records import Turn
 from ..store import RunInfo, Store, TranscriptView
 from ..store.cache import ResponseCache
+from ..store.writes import unwritable
 from .config import Experiment, ExperimentError, parse_experiment
 from .options import RunOptions, run_options
 from .runner import RunSummary, create_run, prepare
+from .seats import Rerun
 
 
 def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -63,15 +65,22 @@ async def run_linked(
     *,
     cache: bool = True,
     setup: Callable[[Protocol], None] | None = None,
+    stored: dict[str, Any] | None = None,
     **fields: Any,
 ) -> tuple[RunSummary, str]:
     """Run ``original``'s item and assignment again as a new run linked to it (``parent`` goes
     to the run's config, the transcript's ``parent_id`` is the original), starting from the
     ``copied`` turns; ``setup`` adjusts the protocol first, ``options`` (or its fields as
-    keywords) say how to run. The summary and the new transcript's id."""
+    keywords) say how to run. The summary and the new transcript's id.
+
+    Only the seats whose turns are run again are built: the others keep the provenance in
+    ``stored`` (the original run's config), and a model they name is not built unless the
+    protocol calls that seat after all (`StoredSeat`). A store that stays unwritable stops
+    the run as ``failed`` with a one-line `ExperimentError`, as for any run."""
     opts = run_options(options, **fields)
     started = time.perf_counter()
-    protocol, seats, provenance = prepare(experiment, opts.credentials, opts.models, store)
+    rerun = Rerun.of(original.turns, copied, stored or {})
+    protocol, seats, provenance = prepare(experiment, opts.credentials, opts.models, store, rerun)
     if setup:
         setup(protocol)
     run_id = create_run(store, experiment, provenance, opts.source, items=1, parent=parent)
@@ -96,6 +105,10 @@ async def run_linked(
     except asyncio.CancelledError:
         status = "interrupted"  # as for any run: the copied and completed turns stay
         raise
+    except BaseException as error:  # the store could not take a write: stop, resumable
+        if (lost := unwritable(error)) is None:
+            raise
+        raise ExperimentError(f"run {run_id} stopped as failed: {lost}") from None
     finally:
         store.finish_run(run_id, status)
     info = store.get_run(run_id)
@@ -134,6 +147,7 @@ async def fork(
     experiment = forked_experiment(run, original, changes, label)
     parent = {"transcript": transcript_id, "run": run.id, "kind": kind, "at_turn": at_turn}
     summary, _ = await run_linked(
-        store, original, experiment, parent, keep, run_options(options, **fields)
-    )
+        store, original, experiment, parent, keep, run_options(options, **fields),
+        stored=run.config,
+    )  # fmt: skip
     return summary

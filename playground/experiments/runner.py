@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from .. import __version__, package_versions
@@ -20,15 +21,16 @@ from ..prompting.versions import resolve_prompt
 from ..prompts import PromptError, get_prompt
 from ..protocols import Protocol, Seat, TranscriptContext
 from ..protocols.base import LOGGED
-from ..providers import Credentials, Model, ProviderError, RetryPolicy, get_model
+from ..providers import Credentials, GenerateConfig, Model, ProviderError, RetryPolicy, get_model
 from ..providers.limits import Limiter, Limiters, Limits
-from ..records import Item, Provenance, plan_key
+from ..records import Item, Provenance, RoleProvenance, plan_key
 from ..store import RunInfo, Store
 from ..store.cache import ResponseCache
 from ..store.redact import drop_redacted
 from ..store.writes import unwritable
-from .config import Experiment, ExperimentError
+from .config import Experiment, ExperimentError, RoleConfig
 from .options import RunOptions, run_options
+from .seats import Rerun, StoredSeat
 
 
 def new_run_id() -> str:
@@ -60,32 +62,29 @@ def build_seats(
     credentials: Credentials,
     models: Mapping[str, Model] | None = None,
     store: Store | None = None,
+    rerun: Rerun | None = None,
 ) -> dict[str, Seat]:
     """Resolve each seat's model, generation parameters, prompt template and provider limiter.
 
     A ``[limits.X]`` table applies to seats whose model string is X or whose provider is X;
     seats under the same table share one limiter. A prompt pinned as ``ID@HASH`` is a stored
     version (`playground.prompting`), so pinning one needs ``store``; with a store, the
-    template files used are recorded there as versions.
+    template files used are recorded there as versions. With ``rerun`` (a re-judge or fork),
+    only the seats that speak again are built; the others are `StoredSeat` s.
     """
     protocol = experiment.protocol_class()
     limiters: dict[str, Limiter] = {}
     calls = Limiter(Limits(max_in_flight=experiment.max_calls)) if experiment.max_calls else None
-    seats = {}
-    for role, config in experiment.resolved_roles().items():
+
+    def build(
+        role: str, config: RoleConfig, generate: GenerateConfig
+    ) -> tuple[Model, Limiter | None]:
         model = (models or {}).get(role) or get_model(
             config.model, base_url=config.base_url, credentials=credentials, **config.init
         )
-        generate = config.generate_config()
         try:
             model.check_config(generate)
         except ProviderError as exc:
-            raise ExperimentError(f"roles.{role}: {exc}") from None
-        try:
-            prompt = resolve_prompt(config.prompt or protocol.default_prompt(role), store)
-            if config.prompt and "@" in config.prompt:
-                check_for_seat(prompt, get_prompt(protocol.default_prompt(role)), role)
-        except PromptError as exc:
             raise ExperimentError(f"roles.{role}: {exc}") from None
         limit_key = next(
             (k for k in (model.model_string, model.provider) if k in experiment.limits), None
@@ -95,6 +94,26 @@ def build_seats(
             limiter = limiters.setdefault(limit_key, Limiter(experiment.limits[limit_key]))
         if calls is not None:
             limiter = Limiters(limiter, calls) if limiter is not None else calls
+        return model, limiter
+
+    seats: dict[str, Seat] = {}
+    for role, config in experiment.resolved_roles().items():
+        generate = config.generate_config()
+        try:
+            prompt = resolve_prompt(config.prompt or protocol.default_prompt(role), store)
+            if config.prompt and "@" in config.prompt:
+                check_for_seat(prompt, get_prompt(protocol.default_prompt(role)), role)
+        except PromptError as exc:
+            raise ExperimentError(f"roles.{role}: {exc}") from None
+        if rerun is not None and role not in rerun.speaking:
+            stored = rerun.stored.get(role) or RoleProvenance(
+                model=config.model, params=generate.params(), prompt_id=prompt.id,
+                prompt_hash=prompt.hash,
+            )  # fmt: skip
+            later = partial(build, role, config, generate)
+            seats[role] = StoredSeat(role, generate, prompt, stored, later)
+            continue
+        model, limiter = build(role, config, generate)
         seats[role] = Seat(role=role, model=model, config=generate, prompt=prompt, limiter=limiter)
     return seats
 
@@ -137,13 +156,15 @@ def prepare(
     credentials: Credentials,
     models: Mapping[str, Model] | None = None,
     store: Store | None = None,
+    rerun: Rerun | None = None,
 ) -> tuple[Protocol, dict[str, Seat], Provenance]:
     """Check an experiment and build its protocol, seats and the provenance its verdicts carry
-    (``store`` resolves pinned prompt versions)."""
+    (``store`` resolves pinned prompt versions; ``rerun``: only the seats that speak again are
+    built, as `build_seats`)."""
     experiment.check()
     options = experiment.protocol_options()
     protocol: Protocol = experiment.protocol_class()(options)
-    seats = build_seats(experiment, credentials, models, store)
+    seats = build_seats(experiment, credentials, models, store, rerun)
     provenance = Provenance(
         roles={role: seat.provenance() for role, seat in seats.items()},
         options=options.model_dump(mode="json"),

@@ -72,6 +72,6 @@ async def fork_tree(
     parent = {"transcript": transcript_id, "run": run.id, "kind": kind, "node": node}
     summary, new_id = await run_linked(
         store, original, experiment, parent, copied, run_options(options, **fields),
-        cache=kind == "edit", setup=setup,
+        cache=kind == "edit", setup=setup, stored=run.config,
     )  # fmt: skip
     return TreeFork(summary, new_id)
