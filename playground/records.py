@@ -108,6 +108,9 @@ class RoleProvenance(_Record):
     params: dict[str, Any] = Field(default_factory=dict)
     prompt_id: str | None = None
     prompt_hash: str | None = None
+    votes: int | None = Field(
+        None, description="A judge seat's samples per verdict (majority vote); None: one."
+    )
 
 
 class Provenance(_Record):

@@ -34,6 +34,13 @@ class RoleConfig(GenerateConfig):
     init: dict[str, Any] = Field(
         default_factory=dict, description="Constructor arguments for a langchain: model."
     )
+    votes: int = Field(
+        1,
+        ge=1,
+        le=25,
+        description="A judge seat only: N samples per verdict (seeds seed, seed+1, …), the "
+        "verdict their majority and its credence the vote share (playground.protocols.votes).",
+    )
 
     def generate_config(self) -> GenerateConfig:
         return GenerateConfig(**self.model_dump(include=set(GenerateConfig.model_fields)))

@@ -99,6 +99,8 @@ def build_seats(
     seats: dict[str, Seat] = {}
     for role, config in experiment.resolved_roles().items():
         generate = config.generate_config()
+        if config.votes > 1 and not role.startswith("judge"):
+            raise ExperimentError(f"roles.{role}: votes applies to judge seats only")
         try:
             prompt = resolve_prompt(config.prompt or protocol.default_prompt(role), store)
             if config.prompt and "@" in config.prompt:
@@ -114,7 +116,14 @@ def build_seats(
             seats[role] = StoredSeat(role, generate, prompt, stored, later)
             continue
         model, limiter = build(role, config, generate)
-        seats[role] = Seat(role=role, model=model, config=generate, prompt=prompt, limiter=limiter)
+        seats[role] = Seat(
+            role=role,
+            model=model,
+            config=generate,
+            prompt=prompt,
+            limiter=limiter,
+            votes=config.votes,
+        )
     return seats
 
 

@@ -65,6 +65,8 @@ class Seat:
     prompt: PromptTemplate | None = None
     limiter: Limiter | None = None
     """Shared with every seat on the same provider in a run."""
+    votes: int = 1
+    """A judge seat's samples per verdict (`playground.protocols.votes`); 1: one call."""
 
     def provenance(self, resolved_model: str | None = None) -> RoleProvenance:
         described = self.model.describe()
@@ -75,6 +77,7 @@ class Seat:
             params=self.config.params(),
             prompt_id=self.prompt.id if self.prompt else None,
             prompt_hash=self.prompt.hash if self.prompt else None,
+            votes=self.votes if self.votes > 1 else None,
         )
 
 
@@ -127,6 +130,7 @@ class TranscriptContext:
         annotate: Callable[[str], dict[str, Any]] | None = None,
         sample: int = 0,
         reply: ReplyKind | None = None,
+        config: GenerateConfig | None = None,
     ) -> Turn:
         """Call the model in ``role``'s seat, streaming deltas out as events; record the turn.
 
@@ -135,10 +139,12 @@ class TranscriptContext:
         turn is recorded (e.g. an interim credence); ``sample`` numbers deliberate repeats of the
         same call (best-of-N candidates) so the cache keeps them apart; ``reply`` is the form of
         reply the messages ask for (what a person in the seat is given to fill in): by default
-        the seat's declared one for its own prompt, free text for another prompt. Raises
+        the seat's declared one for its own prompt, free text for another prompt; ``config``
+        replaces the seat's generation parameters for this call (a judge vote's own seed). Raises
         `TurnFailed` (after recording the failed turn) when the call fails for good.
         """
         seat = self.seats[role]
+        config = config or seat.config
         if reply is None:
             reply = reply_for(self.replies, role) if prompt is None else "text"
         prompt = prompt or seat.prompt
@@ -159,7 +165,7 @@ class TranscriptContext:
             "model": seat.model.model_string,
             "prompt_id": prompt.id if prompt else None,
             "prompt_hash": prompt.hash if prompt else None,
-            "params": seat.config.params(),
+            "params": config.params(),
             "meta": meta or {},
         }
 
@@ -169,7 +175,7 @@ class TranscriptContext:
         try:
             with expecting(reply):
                 completion, cached = await self._complete(
-                    seat, messages, on_delta, on_retry, sample
+                    seat, messages, on_delta, on_retry, sample, config
                 )
         except Exception as exc:
             turn = Turn(**common, error=one_line(exc, self.redact), retries=retries)
@@ -240,13 +246,13 @@ class TranscriptContext:
         on_delta: Callable[[str], None],
         on_retry: Callable[[BaseException, int, float], None],
         sample: int = 0,
+        config: GenerateConfig | None = None,
     ) -> tuple[Completion, bool]:
         """The completion and whether it came from the cache; a miss is retried, limited by
         the seat's provider limiter, and cached once it succeeds."""
+        config = config or seat.config
         key, completion = (
-            self.cache.lookup(seat.model, messages, seat.config, sample)
-            if self.cache
-            else ("", None)
+            self.cache.lookup(seat.model, messages, config, sample) if self.cache else ("", None)
         )
         if completion is not None:
             if self.stream:
@@ -255,7 +261,7 @@ class TranscriptContext:
         completion = await generate_with_retry(
             seat.model,
             messages,
-            seat.config,
+            config,
             on_delta=on_delta if self.stream else None,
             on_retry=on_retry,
             policy=self.retry,

@@ -8,6 +8,7 @@ from typing import Literal
 
 from ..records import VerdictStatus
 from .meta import TurnMeta
+from .votes import VoteMeta
 
 
 class InterimMeta(TurnMeta):
@@ -48,4 +49,4 @@ class SelectionMeta(TurnMeta):
     status: Literal["ok", "unparseable"]
 
 
-JUDGED_METAS = (InterimMeta, QuestionMeta, ChoiceMeta, CandidateMeta, SelectionMeta)
+JUDGED_METAS = (InterimMeta, QuestionMeta, ChoiceMeta, CandidateMeta, SelectionMeta, VoteMeta)

@@ -17,6 +17,7 @@ from ..records import Assignment, Item, Turn
 from .base import TranscriptContext, TurnFailed
 from .quotes import JUDGE_NOTE, QuoteMode, counts, mark
 from .verdicts import parse_verdict
+from .votes import judge_by_votes
 
 LABELS = ("A", "B")
 QUESTION = "question"
@@ -214,6 +215,10 @@ async def judge_panel(
             if done(ctx, judge, interim_round, INTERIM):
                 return
             await ctx.call(judge, messages, round=interim_round, annotate=interim)
+            return
+        if ctx.seats[judge].votes > 1:  # `votes = N`: N samples, their majority
+            read = lambda text: parse_verdict(text, shown, len(ctx.item.answers), LABELS)  # noqa: E731
+            ctx.verdict(await judge_by_votes(ctx, judge, messages, read, LABELS))
             return
         turn = await ctx.call(judge, messages)
         verdict = parse_verdict(turn.content, shown, len(ctx.item.answers), LABELS)

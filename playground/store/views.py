@@ -240,7 +240,10 @@ def build_records(store: Store, conn: Connection, run_id: str | None) -> Iterato
         for row in rows:
             # a record carries the shared transcript plus its own judge call, not other judges'
             own = [
-                x for x in turns[t.id] if x.index not in verdict_turns or x.index == row.turn_index
+                x
+                for x in turns[t.id]
+                if (x.index not in verdict_turns or x.index == row.turn_index)
+                and not (x.meta.get("kind") == "vote" and x.role != row.role)
             ]
             yield Record(
                 run_id=t.run_id,
