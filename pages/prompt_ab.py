@@ -18,9 +18,9 @@ from pages.widgets import fmt_pct
 from playground.datasets import list_builtins, load_dataset
 from playground.events import RunStarted, TranscriptFinished
 from playground.experiments import SETUP_ERRORS, ExperimentError, RunHandle, parse_experiment
+from playground.experiments.ab import plan_ab, run_ab
+from playground.experiments.pairs import ABResult, compare_runs
 from playground.prompting import PromptVersion
-from playground.prompting.ab import plan_ab, run_ab
-from playground.prompting.pairs import ABResult, compare_runs
 from playground.prompts import get_prompt
 from playground.protocols import PROTOCOLS, get_protocol
 from playground.providers import Credentials

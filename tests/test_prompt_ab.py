@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from playground.cli import Context
 from playground.cli.prompts import prompts
 from playground.experiments import ExperimentError, parse_experiment
+from playground.experiments.ab import find_ab, plan_ab, run_ab
+from playground.experiments.pairs import compare_runs
 from playground.prompting import check_messages, list_versions, save_version
-from playground.prompting.ab import find_ab, plan_ab, run_ab
-from playground.prompting.pairs import compare_runs
 from playground.prompting.stats import accuracy, mcnemar_exact, paired_bootstrap, paired_stats
 from playground.prompts import get_prompt
 from playground.providers.scripted import ScriptedModel, register_script

@@ -14,6 +14,7 @@ import click
 
 from ..datasets import DatasetError
 from ..experiments import ExperimentError, RunHandle, RunOptions, load_experiment
+from ..experiments.pairs import ABResult, compare_runs
 from ..prompting import (
     PromptVersion,
     export_version,
@@ -23,7 +24,6 @@ from ..prompting import (
     save_version,
     unified_diff,
 )
-from ..prompting.pairs import ABResult, compare_runs
 from ..prompts import PromptError, load_prompts, parse_template
 from ..providers import Credentials, ProviderError
 from ..store import Store
@@ -201,7 +201,7 @@ def ab(
     concurrency: int | None,
 ) -> None:
     """Run EXPERIMENT twice, with VERSION_A then VERSION_B pinned on --role; compare paired."""
-    from ..prompting.ab import plan_ab, run_ab  # runs experiments: imported when needed
+    from ..experiments.ab import plan_ab, run_ab  # runs experiments: imported when needed
 
     try:
         store = obj.store()

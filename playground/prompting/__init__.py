@@ -1,6 +1,6 @@
 """The prompt workbench's library: versions of prompt templates in the store, variable checks,
-diffs, export to files, and A/B runs (`playground.prompting.ab`, imported on its own because it
-runs experiments, which resolve prompts through this package)."""
+diffs, export to files and paired statistics. A/B runs live a layer up, in
+`playground.experiments.ab` (they run experiments, which resolve prompts through this package)."""
 
 from .diff import DiffRow, Segment, diff_templates, side_by_side_html, unified_diff
 from .files import export_version, to_toml

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -23,8 +23,14 @@ from ..records import (
     Verdict,
 )
 
-if TYPE_CHECKING:
-    from . import Store
+
+class Tables(Protocol):
+    """The log's tables these views read: the `Store` satisfies it (this module sits below it)."""
+
+    runs: sa.Table
+    transcripts: sa.Table
+    turns: sa.Table
+    verdicts: sa.Table
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -85,7 +91,7 @@ class TranscriptView:
     """(verdict id, verdict, is_correct)."""
 
 
-def run_info(store: Store, conn: Connection, row: dict[str, Any]) -> RunInfo:
+def run_info(store: Tables, conn: Connection, row: dict[str, Any]) -> RunInfo:
     v, tr, tu = store.verdicts, store.transcripts, store.turns
     counts = conn.execute(
         sa.select(
@@ -159,7 +165,7 @@ def _verdict(row: Any) -> Verdict:
 
 
 def _load(
-    store: Store, conn: Connection, run_id: str | None
+    store: Tables, conn: Connection, run_id: str | None
 ) -> tuple[list[Any], dict[str, list[Turn]], dict[str, list[Any]]]:
     tr, tu, v = store.transcripts, store.turns, store.verdicts
     query = sa.select(tr).order_by(tr.c.created_at, tr.c.id)
@@ -185,7 +191,7 @@ def _load(
     return transcripts, turns, verdicts
 
 
-def build_transcripts(store: Store, conn: Connection, run_id: str) -> list[TranscriptView]:
+def build_transcripts(store: Tables, conn: Connection, run_id: str) -> list[TranscriptView]:
     transcripts, turns, verdicts = _load(store, conn, run_id)
     return [
         TranscriptView(
@@ -203,7 +209,7 @@ def build_transcripts(store: Store, conn: Connection, run_id: str) -> list[Trans
     ]
 
 
-def build_records(store: Store, conn: Connection, run_id: str | None) -> Iterator[Record]:
+def build_records(store: Tables, conn: Connection, run_id: str | None) -> Iterator[Record]:
     runs_query = sa.select(store.runs)
     if run_id is not None:
         runs_query = runs_query.where(store.runs.c.id == run_id)

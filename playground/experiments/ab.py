@@ -4,7 +4,7 @@
 items, seed, options, models and other prompts, so the same assignments); `run_ab` runs arm A then
 arm B. With the response cache on (the default), arm B replays every call of arm A that is
 identical: when only the judge's prompt differs, both judges read the very same debates.
-`playground.prompting.pairs.compare_runs` pairs the two runs' verdicts and computes the
+`playground.experiments.pairs.compare_runs` pairs the two runs' verdicts and computes the
 statistics.
 """
 
@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..experiments.config import Experiment, ExperimentError, RoleConfig
-from ..experiments.options import RunOptions, run_options
-from ..experiments.runner import run_experiment
+from ..prompting.versions import resolve_prompt
 from ..prompts import PromptError
 from ..store import Store
+from .config import Experiment, ExperimentError, RoleConfig
+from .options import RunOptions, run_options
 from .pairs import ABResult, compare_runs
-from .versions import resolve_prompt
+from .runner import run_experiment
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..experiments.config import ExperimentError
+from ..prompting.stats import PairedStats, paired_stats
 from ..records import Assignment, Record, plan_key
 from ..store import Store
-from .stats import PairedStats, paired_stats
+from .config import ExperimentError
 
 
 @dataclass(frozen=True, kw_only=True)
