@@ -45,6 +45,7 @@ def test_options_are_validated_by_the_protocol():
         "judges": ["judge"],
         "best_of_n": 1,
         "quotes": "off",
+        "scratchpad": False,
     }
 
 
@@ -67,7 +68,7 @@ def test_options_are_validated_by_the_protocol():
         ),
         (
             {"options": {"round": 2}},
-            "options.round: unknown key (allowed: swap_positions, judges, rounds, judge_each_round, best_of_n, quotes, turn_order, interactive_judge)",
+            "options.round: unknown key (allowed: swap_positions, judges, rounds, judge_each_round, best_of_n, quotes, scratchpad, turn_order, interactive_judge)",
         ),
         (
             {"roles": {"judge": {"model": "local/smollm2", "temprature": 1}}},

@@ -106,6 +106,14 @@ def round_fields(speaks: str, turn_order: bool = False) -> tuple[FormField, ...]
             help="Check each <quote>…</quote> an arguer cites against the passage and show "
             "the judge which ones were found.",
         ),
+        FormField(
+            option="scratchpad",
+            label="Private scratchpad",
+            widget="checkbox",
+            key="scratchpad",
+            help="Arguers may think inside <scratchpad>…</scratchpad>: kept on the turn, "
+            "never shown to the judge or the opponent.",
+        ),
         *PANEL_FIELDS,
     )
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..prompts import PromptTemplate, get_prompt
 from ..records import Assignment, Item, Turn
+from . import scratchpad as pad
 from .base import TranscriptContext, TurnFailed
 from .quotes import JUDGE_NOTE, QuoteMode, counts, mark
 from .verdicts import parse_verdict
@@ -88,6 +89,11 @@ class RoundOptions(JudgedOptions):
         "fuzzy) and show the judge verified and unverified quotes marked differently; counts "
         "per turn go to meta.quotes.",
     )
+    scratchpad: bool = Field(
+        False,
+        description="Arguers may think inside <scratchpad>…</scratchpad>: recorded on the turn "
+        "(meta.scratchpad) but removed from what the judge and the opponent see.",
+    )
 
 
 def done(ctx: TranscriptContext, role: str, round_: int | None, kind: str | None = None) -> bool:
@@ -152,7 +158,7 @@ def render_transcript(
         content = (
             turn.content.strip()
             if is_question
-            else mark(turn.content.strip(), ctx.item.passage, quotes)
+            else mark(pad.public(turn).strip(), ctx.item.passage, quotes)
         )
         lines.append(f"{speaker(ctx, turn.role)}: {content}")
     return "\n".join(lines) if len(lines) > (quotes != "off") else "(nothing yet)"
@@ -296,6 +302,13 @@ async def argue(
     """One arguer speech: a single call, or with ``best_of_n`` N candidate calls scored by the
     selector seat, the pick recorded as the speech (meta.selected, meta.candidates)."""
     annotate = quote_counter(ctx, options.quotes)
+    if options.scratchpad:  # private thinking: recorded on the turn, hidden from the others
+        messages, quoted = pad.with_instruction(messages), annotate
+
+        def annotate(text: str) -> dict[str, Any]:
+            public, private = pad.split(text)
+            return {pad.SCRATCHPAD: private, **(quoted(public) if quoted else {})}
+
     n = options.best_of_n
     if n == 1:
         return await ctx.call(seat, messages, round=round_, index=index, annotate=annotate)
@@ -309,7 +322,8 @@ async def argue(
     )
     prompt = ctx.seats["selector"].prompt
     assert prompt is not None
-    listing = "\n\n".join(f"{i}. {c.content.strip()}" for i, c in enumerate(candidates, 1))
+    shown = [pad.split(c.content)[0] if options.scratchpad else c.content for c in candidates]
+    listing = "\n\n".join(f"{i}. {text.strip()}" for i, text in enumerate(shown, 1))
     selector_messages = prompt.render(
         question=ctx.item.question, my_answer=my_answer, candidates=listing
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ...datasets import DatasetError
 from ...datasets.consistency import JudgeCheck, Speech, to_item
 from ...records import Item
+from ..scratchpad import public
 
 if TYPE_CHECKING:
     from ...store import Store
@@ -29,9 +30,9 @@ def judge_items(store: Store, run_id: str) -> list[Item]:
             continue
         new = {old: i for i, old in enumerate(shown)}
         speeches = [
-            Speech(answer=new[seats[t.role]], round=t.round, text=t.content)
+            Speech(answer=new[seats[t.role]], round=t.round, text=public(t))
             for t in sorted(view.turns, key=lambda t: t.index)
-            if t.role in seats and t.error is None and "kind" not in t.meta and t.content.strip()
+            if t.role in seats and t.error is None and "kind" not in t.meta and public(t).strip()
         ]
         if not speeches:
             continue
