@@ -22,7 +22,7 @@ from pathlib import Path
 
 from benchmarks.synthetic import count_rows, populate
 from playground.analysis import build_report, load_frames
-from playground.analysis.report import BUILDERS
+from playground.analysis.report import GENERIC
 from playground.store import Store
 
 TARGET_S = 2.0
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
 
         load = os.getloadavg()[0]  # other work on the machine slows the wall-clock figures
         loads, totals, cpu = [], [], []
-        per_section: dict[str, list[float]] = {b.__name__.strip("_"): [] for b in BUILDERS}
+        per_section: dict[str, list[float]] = {b.__name__.strip("_"): [] for b in GENERIC.values()}
         for _ in range(args.repeats):
             start, cpu_start = time.perf_counter(), time.process_time()
             frames = load_frames(store)
@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> None:
             build_report(frames, reps=args.reps)  # turn aggregates finish meanwhile
             totals.append(time.perf_counter() - start)
             cpu.append(time.process_time() - cpu_start)
-            for build in BUILDERS:  # each section again on the loaded frames, for the breakdown
+            for (
+                build
+            ) in GENERIC.values():  # each section again on the loaded frames, for the breakdown
                 _, s = timed(build, frames, args.reps)
                 per_section[build.__name__.strip("_")].append(s)
         median = statistics.median

@@ -39,6 +39,13 @@ SPEECH = "My answer is supported by the passage, which says so in as many words.
 EMPTY: dict[str, Any] = {}
 
 
+def _item_meta(item: int) -> dict[str, Any]:
+    """A reading item's metadata as the QuALITY loader writes it: five questions per article."""
+    article = f"a{item // 5:04d}"
+    return {"source": "quality", "article_id": article, "set_unique_id": article,
+            "title": f"Article {item // 5}", "difficult": item % 2}  # fmt: skip
+
+
 def _role(model: str, prompt: str, **params: Any) -> dict[str, Any]:
     return {
         "model": model,
@@ -71,7 +78,8 @@ def populate(store: Store, verdicts: int = 100_000, runs: int = 20, seed: int = 
 
     Runs 0 and 1 seat a panel of three judges on each transcript; runs 2–4 add a judge credence
     reading after each round (turn meta ``credences``); run 5 adds a consistency check turn
-    per transcript. Reading-dataset items carry an 800-character passage, as real ones do.
+    per transcript. Reading-dataset items carry an 800-character passage and QuALITY's item
+    metadata (five questions per article), as real ones do.
     """
     rng = np.random.default_rng(seed)
     pool = Pool(rng, 1 << 20)
@@ -133,7 +141,8 @@ def populate(store: Store, verdicts: int = 100_000, runs: int = 20, seed: int = 
                     "id": tid, "run_id": run_id, "item_id": f"q{item:05d}",
                     "item": {"id": f"q{item:05d}", "question": f"Question {item}?",
                              "answers": ["yes", "no"], "correct": correct,
-                             "passage": PASSAGE if reading else None, "meta": EMPTY},
+                             "passage": PASSAGE if reading else None,
+                             "meta": _item_meta(item) if reading else EMPTY},
                     "assignment": {"seats": {"debater_a": order[0], "debater_b": order[1]},
                                    "display_order": order, "swapped": swapped},
                     "status": "done", "error": None, "parent_id": None,

@@ -17,6 +17,7 @@ from pages.widgets import get_store, require_app
 from playground.analysis import NO_DATA, Filters, apply, build_report, choices, load_frames
 from playground.analysis.charts import figure_html, figures
 from playground.analysis.frame import Frames
+from playground.analysis.paired import ITEM, item_fields
 from playground.analysis.report import Section
 from playground.export import write_jsonl
 from playground.export.flat import flat_tables, table_bytes
@@ -46,9 +47,11 @@ def cached_choices(url: str, version: str) -> dict:
 
 
 @st.cache_data(show_spinner="Computing metrics…", max_entries=8)
-def cached_report(url: str, version: str, filters_key: str, reps: int) -> list[Section]:
+def cached_report(
+    url: str, version: str, filters_key: str, reps: int, cluster: str = ITEM
+) -> list[Section]:
     frames = apply(cached_frames(url, version), filters_from_key(filters_key))
-    return build_report(frames, reps=reps)
+    return build_report(frames, reps=reps, cluster=cluster)
 
 
 def filters_key(f: Filters) -> str:
@@ -216,7 +219,15 @@ st.markdown(
     f"**{len(selection.verdicts):,}** verdicts from **{selection.verdicts['run_id'].nunique()}** "
     f"run(s) · {md_line(FILTERS.describe())}"
 )
-sections = cached_report(url, version, filters_key(FILTERS), REPS)
+CLUSTER = st.sidebar.selectbox(
+    "Cluster intervals by",
+    [ITEM, *item_fields(frames.verdicts)],
+    key="an.cluster",
+    format_func=lambda c: "item (a question and its swap)" if c == ITEM else f"item {md_line(c)}",
+    help="What the clustered intervals and paired comparisons resample whole: the item, or "
+    "an item metadata field such as QuALITY's article_id (every question on one passage).",
+)
+sections = cached_report(url, version, filters_key(FILTERS), REPS, CLUSTER)
 tabs = st.tabs([s.title for s in sections] + ["Export"])
 for tab, section in zip(tabs, sections, strict=False):
     with tab:

@@ -6,7 +6,8 @@ that 100k verdicts load in well under a second.
 - ``runs``: one row per run (id, name, protocol, dataset, status, source, tags, created_at).
 - ``verdicts``: one row per verdict, flat (columns in `VERDICT_COLUMNS` plus ``model.<role>``,
   ``prompt.<role>`` and ``option.<name>`` for every role and protocol option in the
-  provenance). Only verdicts of a stored transcript, as in the JSONL export.
+  provenance, and ``item.<key>`` for every plain field of the items' ``meta``, e.g. QuALITY's
+  ``item.article_id``). Only verdicts of a stored transcript, as in the JSONL export.
 - ``usage``: turns aggregated per (run, role, model, latency bucket) in SQL (turns a fork or
   re-judge copied from its parent, ``meta.copied``, are not counted again): counts,
   token and cost sums and how many turns reported each. Latency bucket b holds
@@ -32,6 +33,7 @@ from .parse import (
     judge_label,
     parse_assignments,
     parse_credences,
+    parse_item_meta,
     parse_metrics,
     parse_provenance,
     prompt_version,
@@ -49,8 +51,9 @@ VERDICT_COLUMNS = [
 ]  # fmt: skip
 """The verdict frame's fixed columns (``metrics`` is the verdict's metrics JSON text, the next
 four its consistency-check family, violation, credence shift and unparsed answers); ``seat.<role>`` (answer index the role defends),
-``model.<role>``, ``prompt.<role>`` (``prompt_id@hash8``) and ``option.<name>`` (JSON text)
-follow for every role and option present. ``choice``/``is_correct``/``credence_*`` are null
+``model.<role>``, ``prompt.<role>`` (``prompt_id@hash8``), ``option.<name>`` (JSON text) and
+``item.<key>`` (an item metadata field as text, `parse_item_meta`) follow for every role,
+option and field present. ``choice``/``is_correct``/``credence_*`` are null
 unless the verdict is ok; ``chose_first`` is whether the choice is the first-shown answer;
 ``judge`` names the rater (verdict role, model, prompt version); ``item_key`` numbers the
 distinct (dataset, item id) pairs (the bootstrap's clusters)."""
@@ -147,7 +150,7 @@ def load_runs(store: Store, conn: Reader) -> pd.DataFrame:
 RAW_VERDICT = [
     "verdict_id", "run_id", "transcript_id", "item_id", "verdict_role", "status", "choice",
     "is_correct", "correct", "_assignment", "_credences", "turn_index", "_provenance",
-    "created_at", "parent_id", "metrics",
+    "created_at", "parent_id", "metrics", "_item_meta",
 ]  # fmt: skip
 TEXT_VERDICT = ["question", "answers", "raw", "reason", "transcript_status", "transcript_error"]
 
@@ -247,7 +250,9 @@ def build_verdicts(
     kinds = runs.set_index("run_id")["parent_kind"].reindex(out["run_id"]).to_numpy()
     subject = subjects(out["transcript_id"].to_numpy(object), out["parent_id"].to_numpy(), kinds)
     out["subject"] = pd.Series(subject, dtype=object)
-    out = pd.concat([out, parse_metrics(raw["metrics"])], axis=1)
+    out = pd.concat(
+        [out, parse_metrics(raw["metrics"]), parse_item_meta(raw["_item_meta"])], axis=1
+    )
     if text:
         for name in TEXT_VERDICT:
             out[name] = pd.Series(raw[name], dtype=object)
@@ -315,7 +320,7 @@ def load_frames(
         with Reader(store) as conn:
             _judges_from_turns(store, conn, verdicts)
     for name in CATEGORICAL + [
-        c for c in verdicts.columns if c.split(".")[0] in ("model", "prompt", "option")
+        c for c in verdicts.columns if c.split(".")[0] in ("model", "prompt", "option", "item")
     ]:
         verdicts[name] = _categorical(verdicts[name])
     if ids is not None:

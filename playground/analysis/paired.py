@@ -5,8 +5,10 @@
   clustered standard error (the Inspect AI ``stderr(cluster=...)`` formula, Miller 2024,
   appendix A, with a finite-cluster correction) and a cluster-bootstrap percentile interval
   that resamples whole clusters. The cluster is any verdict-frame column: ``item_key`` (the
-  dataset and item id: an item and its swap) by default, or e.g. ``run_id``, ``dataset``,
-  ``model.<role>``, ``option.<name>``.
+  dataset and item id: an item and its swap) by default, an item metadata field
+  ``item.<key>`` (e.g. ``item.article_id``: every question on one QuALITY passage moves
+  together), or e.g. ``run_id``, ``dataset``, ``model.<role>``, ``option.<name>``. A verdict
+  whose item lacks the field is its item's own cluster (`cluster_labels`).
 - **Paired comparisons**: two arms (condition · judge, e.g. debate vs consultancy vs blind, two
   judges, two prompt versions) judged on the same units (an item shown the same way). McNemar's
   exact test and the paired difference with its cluster-bootstrap interval come from the one
@@ -23,6 +25,7 @@ import pandas as pd
 
 from ..prompting.stats import paired_stats
 from ..stats import bootstrap_interval, proportion_row
+from .parse import ITEM_PREFIX
 
 CLUSTERED_COLUMNS = [
     "condition", "judge", "n", "k", "rate", "clusters", "se_clustered", "se_naive",
@@ -49,6 +52,44 @@ def clustered_se(values: np.ndarray, clusters: np.ndarray) -> float:
     return float(math.sqrt((sums**2).sum() * groups / (groups - 1)) / len(x))
 
 
+ITEM = "item"
+"""The default cluster as users name it: the item (``item_key``)."""
+
+
+def cluster_column(verdicts: pd.DataFrame, name: str) -> str:
+    """The verdict-frame column a cluster name means: ``item`` → ``item_key``; an item metadata
+    key (``article_id``) → ``item.article_id``; else the column itself. A one-line ValueError
+    naming what exists when there is no such column."""
+    name = name.strip()
+    if name in ("", ITEM, "item_key"):
+        return "item_key"
+    for column in (ITEM_PREFIX + name, name):
+        if column in verdicts.columns:
+            return column
+    fields = ", ".join(item_fields(verdicts)) or "none in these verdicts"
+    raise ValueError(
+        f"cluster: no item field or column {name!r} (item fields: {fields}; or use 'item')"
+    )
+
+
+def item_fields(verdicts: pd.DataFrame) -> list[str]:
+    """The item metadata keys present in the frame (``item.<key>`` columns), in frame order."""
+    return [c.removeprefix(ITEM_PREFIX) for c in verdicts.columns if c.startswith(ITEM_PREFIX)]
+
+
+def cluster_labels(verdicts: pd.DataFrame, cluster: str) -> np.ndarray:
+    """Each verdict's cluster as text: the ``cluster`` column's value, or, where it is missing
+    (an item without that metadata field), the verdict's own item, so items lacking the field
+    are neither pooled into one cluster nor dropped."""
+    values = verdicts[cluster].astype(object).to_numpy()
+    labels = np.array([f"{cluster}={v}" for v in values], dtype=object)
+    missing = pd.isna(values)
+    if missing.any():
+        items = verdicts["item_key"].to_numpy()[missing]
+        labels[missing] = [f"item_key={k}" for k in items]
+    return labels
+
+
 def clustered_accuracy(
     verdicts: pd.DataFrame, cluster: str = "item_key", reps: int = 200, seed: int = 0
 ) -> pd.DataFrame:
@@ -57,11 +98,14 @@ def clustered_accuracy(
     95% interval (nan without replicates or with fewer than two clusters)."""
     if cluster not in verdicts.columns:
         raise ValueError(f"cluster: no column {cluster!r} in the verdicts")
-    ok = verdicts.loc[verdicts["status"] == "ok", ["condition", "judge", "is_correct", cluster]]
+    ok = verdicts.loc[verdicts["status"] == "ok", ["condition", "judge", "is_correct"]]
+    ok = ok.assign(
+        _cluster=cluster_labels(verdicts, cluster)[(verdicts["status"] == "ok").to_numpy()]
+    )
     rows = []
     for (condition, judge), g in ok.groupby(["condition", "judge"], sort=True, observed=True):
         x = g["is_correct"].astype(float).to_numpy()
-        labels = g[cluster].astype(str).to_numpy()
+        labels = g["_cluster"].to_numpy()
         row = proportion_row(int(x.sum()), len(x))
         groups = len(set(labels))
         low = high = math.nan
@@ -82,30 +126,38 @@ def clustered_accuracy(
     return pd.DataFrame(rows, columns=CLUSTERED_COLUMNS)
 
 
-def arms(verdicts: pd.DataFrame) -> pd.DataFrame:
+def arms(verdicts: pd.DataFrame, cluster: str = "item_key") -> pd.DataFrame:
     """One row per arm and unit: arm = ``condition · judge``; unit = (item, the order the
     answers were shown); the arm's first verdict on the unit in log order (any status), with
-    (scored, correct) and the cluster (the item)."""
+    (scored, correct) and its cluster (``cluster_labels``: the item by default)."""
     cols = ["condition", "judge", "item_key", "shown", "status", "is_correct", "created_at"]
-    v = verdicts[cols].sort_values("created_at", kind="stable")
+    v = verdicts[cols].assign(_cluster=cluster_labels(verdicts, cluster))
+    v = v.sort_values("created_at", kind="stable")
     v = v.assign(
         arm=v["condition"].astype(str) + " · " + v["judge"].astype(str),
         unit=v["item_key"].astype(str) + "|" + v["shown"].astype(str),
         scored=v["status"].eq("ok"),
         right=v["status"].eq("ok") & v["is_correct"].eq(True),
     )
-    return v.drop_duplicates(["arm", "unit"])[["arm", "unit", "item_key", "scored", "right"]]
+    return v.drop_duplicates(["arm", "unit"])[["arm", "unit", "_cluster", "scored", "right"]]
 
 
 def paired_comparisons(
-    verdicts: pd.DataFrame, reps: int = 200, seed: int = 0, level: float = 0.95
+    verdicts: pd.DataFrame,
+    reps: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
+    cluster: str = "item_key",
 ) -> pd.DataFrame:
     """Every pair of arms sharing at least one unit: accuracy of each over the shared units,
-    the difference B − A with its paired cluster-bootstrap interval (items resampled whole),
-    and McNemar's exact p on the pairs where both verdicts are ok (`paired_stats`)."""
+    the difference B − A with its paired cluster-bootstrap interval (clusters, the items by
+    default, resampled whole), and McNemar's exact p on the pairs where both verdicts are ok
+    (`paired_stats`)."""
     if verdicts.empty:
         return pd.DataFrame(columns=PAIRED_COLUMNS)
-    per = arms(verdicts)
+    if cluster not in verdicts.columns:
+        raise ValueError(f"cluster: no column {cluster!r} in the verdicts")
+    per = arms(verdicts, cluster)
     by_arm = {arm: g.set_index("unit") for arm, g in per.groupby("arm", sort=True)}
     rows = []
     for a, b in combinations(sorted(by_arm), 2):
@@ -119,7 +171,7 @@ def paired_comparisons(
             resamples=reps,
             seed=seed,
             level=level,
-            clusters=ga["item_key"].tolist(),
+            clusters=ga["_cluster"].tolist(),
         )
         rows.append(
             {"arm_a": a, "arm_b": b, "pairs": stats.pairs, "accuracy_a": stats.accuracy_a,
@@ -130,4 +182,7 @@ def paired_comparisons(
     return pd.DataFrame(rows, columns=PAIRED_COLUMNS)
 
 
-__all__ = ["arms", "clustered_accuracy", "clustered_se", "paired_comparisons"]
+__all__ = [
+    "ITEM", "arms", "cluster_column", "cluster_labels", "clustered_accuracy", "clustered_se",
+    "item_fields", "paired_comparisons",
+]  # fmt: skip

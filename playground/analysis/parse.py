@@ -226,3 +226,29 @@ def parse_metrics(texts: Any) -> pd.DataFrame:
     for name in ("violation", "credence_shift", "n_unparseable"):
         out[name] = out[name].astype(float)
     return out
+
+
+ITEM_PREFIX = "item."
+"""Verdict-frame columns holding an item's metadata field: ``item.<key>``."""
+
+
+def parse_item_meta(texts: Any) -> pd.DataFrame:
+    """Item ``meta`` JSON → one ``item.<key>`` column per key holding a plain value (text,
+    number, true/false) in any item, as text (numbers and booleans as JSON: ``1``, ``true``);
+    None where an item lacks the key. Nested values (a consistency check, an answer order) are
+    left out: they are not fields to group or cluster by."""
+    codes, uniques = _codes(texts)
+    keys: dict[str, None] = {}
+    rows = []
+    for u in uniques:
+        meta = json.loads(u) if isinstance(u, str) else u
+        row = {}
+        if isinstance(meta, dict):
+            for key, value in meta.items():
+                if isinstance(value, str):
+                    row[ITEM_PREFIX + key] = value
+                elif isinstance(value, int | float | bool) and value is not None:
+                    row[ITEM_PREFIX + key] = json.dumps(value)
+        keys.update(dict.fromkeys(row))
+        rows.append(row)
+    return _take(rows, codes, list(keys))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import pandas as pd
 
@@ -14,6 +15,7 @@ from ..protocols.registry import report_sections
 from ..protocols.spec import ReportSection
 from . import agreement, calibration, costs, metrics, paired, ratings
 from .frame import Frames
+from .parse import ITEM_PREFIX
 
 NO_DATA = "no data for this yet"
 
@@ -60,18 +62,21 @@ def _accuracy(f: Frames, reps: int) -> Section:
     )
 
 
-def _paired(f: Frames, reps: int) -> Section:
+def _paired(f: Frames, reps: int, cluster: str = "item_key") -> Section:
+    by = "items: a question and its swapped copy move together"
+    if cluster != "item_key":
+        by = f"{cluster.removeprefix(ITEM_PREFIX)}: every verdict sharing it moves together"
     return Section(
         "paired",
         "Clustered intervals and paired comparisons",
         "Accuracy per condition and judge with the clustered standard error and a "
-        "cluster-bootstrap 95% interval (clusters = items: a question and its swapped copy move "
-        "together). Paired comparisons: every two arms (condition · judge) judged on the same "
-        "items shown the same way — accuracy B − A with its paired cluster-bootstrap interval "
-        "and McNemar's exact p on the pairs where both verdicts are ok.",
+        f"cluster-bootstrap 95% interval (clusters = {by}; an item without the field is its "
+        "own cluster). Paired comparisons: every two arms (condition · judge) judged on the "
+        "same items shown the same way — accuracy B − A with its paired cluster-bootstrap "
+        "interval and McNemar's exact p on the pairs where both verdicts are ok.",
         {
-            "clustered_accuracy": paired.clustered_accuracy(f.verdicts, reps=reps),
-            "comparisons": paired.paired_comparisons(f.verdicts, reps=reps),
+            "clustered_accuracy": paired.clustered_accuracy(f.verdicts, cluster, reps=reps),
+            "comparisons": paired.paired_comparisons(f.verdicts, reps=reps, cluster=cluster),
         },
         {"comparisons": "needs two conditions or judges on the same items"},
     )
@@ -218,14 +223,20 @@ def decisions(frames: Frames) -> Frames:
     return judged
 
 
-def build_report(frames: Frames, reps: int = 200) -> list[Section]:
-    """Every section, computed on ``frames`` (already filtered); ``reps`` bootstrap replicates.
-    The protocols' sections come from the registry as it stands."""
+def build_report(frames: Frames, reps: int = 200, cluster: str = "item") -> list[Section]:
+    """Every section, computed on ``frames`` (already filtered); ``reps`` bootstrap replicates;
+    ``cluster`` what the clustered intervals resample (`paired.cluster_column`: ``item``, an
+    item metadata field such as ``article_id``, or a verdict-frame column; a ValueError names
+    the fields there are). The protocols' sections come from the registry as it stands."""
+    column = paired.cluster_column(frames.verdicts, cluster)
     groups = report_sections()
     added = [_joined(parts) for parts in groups]
     every = [any(p.every_verdict for p in parts) for parts in groups]
     late = [any(p.reads_turns for p in parts) for parts in groups]
-    builders = [*GENERIC.values(), *added]
+    builders = [
+        *(partial(_paired, cluster=column) if b is _paired else b for b in GENERIC.values()),
+        *added,
+    ]
     measured = set(MEASURED) | {b for b, e in zip(added, every, strict=True) if e}
     later = [*LATER, *(b for b, lt in zip(added, late, strict=True) if lt)]
     order = [b for b in builders if b not in later] + later

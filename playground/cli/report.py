@@ -32,26 +32,41 @@ class SectionChoice(click.Choice):
               help="Only these sections (repeatable; default: all; a wrong name lists them).")  # fmt: skip
 @click.option("--reps", type=click.IntRange(0, 10_000), default=200, show_default=True,
               help="Bootstrap replicates for rating intervals (0: none).")  # fmt: skip
+@click.option("--cluster", default="item", show_default=True, metavar="FIELD",
+              help="What the clustered intervals resample: 'item' (a question and its swap), "
+              "an item metadata field (e.g. article_id: QuALITY's passage) or a verdict "
+              "column (run_id, dataset, model.<role>).")  # fmt: skip
 @click.option("--csv-dir", type=click.Path(file_okay=False),
               help="Also write every table as SECTION.TABLE.csv into this directory.")  # fmt: skip
 @click.option("--width", type=click.IntRange(60), default=160, show_default=True)
 @click.pass_obj
 def report(
-    obj, sections: tuple[str, ...], reps: int, csv_dir: str | None, width: int, **kw
+    obj,
+    sections: tuple[str, ...],
+    reps: int,
+    cluster: str,
+    csv_dir: str | None,
+    width: int,
+    **kw,
 ) -> None:
     """Print judge accuracy, position bias, agreement, ratings, calibration, cost and checks
     for the selected verdicts: the same tables as the Analysis page."""
     from ..analysis import apply, build_report, load_frames, render_text  # pandas: only here
+    from ..analysis.paired import cluster_column
     from ..export.flat import table_bytes
 
     filters = filters_from(kw)
     store = obj.store()
     check_runs(store, filters.runs)
     frames = apply(load_frames(store, filters.runs or None), filters)
+    try:
+        cluster_column(frames.verdicts, cluster)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--cluster") from None
     click.echo(f"{len(frames.verdicts)} verdicts in {frames.verdicts['run_id'].nunique()} "
                f"run(s) · {filters.describe()}")  # fmt: skip
     click.echo("")
-    result = build_report(frames, reps=reps)
+    result = build_report(frames, reps=reps, cluster=cluster)
     if sections:
         result = [s for s in result if s.key in sections]
     click.echo(render_text(result, width=width))

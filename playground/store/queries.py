@@ -45,14 +45,15 @@ def verdict_rows(
     """Verdicts of stored transcripts (of ``run_ids``, or all), with their transcript: id,
     run_id, transcript_id, item_id, role, status, choice, is_correct, the item's correct index,
     assignment (JSON text), credences (JSON text), turn_index, provenance (JSON text),
-    created_at, the transcript's parent_id, metrics (JSON text); with ``text`` also the
-    question, answers (JSON text), raw, reason, transcript status and error."""
+    created_at, the transcript's parent_id, metrics (JSON text), the item's meta (JSON text);
+    with ``text`` also the question, answers (JSON text), raw, reason, transcript status and
+    error."""
     v, t = store.verdicts, store.transcripts
     columns = [
         v.c.id, v.c.run_id, v.c.transcript_id, t.c.item_id, v.c.role, v.c.status, v.c.choice,
         v.c.is_correct, t.c.item["correct"].as_integer(), as_text(t.c.assignment),
         as_text(v.c.credences), v.c.turn_index, as_text(v.c.provenance),
-        as_text(v.c.created_at), t.c.parent_id, as_text(v.c.metrics),
+        as_text(v.c.created_at), t.c.parent_id, as_text(v.c.metrics), as_text(t.c.item["meta"]),
     ]  # fmt: skip
     if text:
         columns += [
