@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages.widgets import role_name
-from playground.protocols.judging import INTERIM
+from playground.protocols.judged_meta import InterimMeta
+from playground.protocols.reading import turn_meta
 from playground.records import Turn, Verdict
 from playground.safetext import plot_text
 
@@ -28,13 +29,17 @@ def credence_curves(
 ) -> dict[str, list[Point]]:
     """Each judge's credence in the true answer after each round (its interim judgements),
     then at its verdict, placed after the last round argued. Empty without interim turns."""
-    interim = [t for t in turns if t.meta.get("kind") == INTERIM and t.round is not None]
+    interim = [
+        (t, m)
+        for t in turns
+        if t.round is not None and isinstance(m := turn_meta(t.meta), InterimMeta)
+    ]
     if not interim or correct is None:
         return {}
     last = max((t.round for t in turns if t.round is not None), default=0)
     curves: dict[str, list[Point]] = {}
-    for turn in sorted(interim, key=lambda t: (t.round or 0, t.index)):
-        credences = turn.meta.get("credences")
+    for turn, meta in sorted(interim, key=lambda tm: (tm[0].round or 0, tm[0].index)):
+        credences = meta.credences
         value = credences[correct] if credences else None
         curves.setdefault(turn.role, []).append(Point(turn.round or 0, value, False))
     for verdict in verdicts:

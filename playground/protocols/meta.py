@@ -55,3 +55,9 @@ class TurnMeta(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     kind: str
+
+    @classmethod
+    def matches(cls, data: dict[str, Any]) -> bool:
+        """Whether a stored meta is of this model: by default, its ``kind`` is ours (a family
+        whose turns were always stored without a ``kind`` says how to tell them apart)."""
+        return data.get("kind") == cls.model_fields["kind"].default

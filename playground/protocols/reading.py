@@ -42,8 +42,9 @@ def _meta_adapter(models: tuple[type[TurnMeta], ...]) -> TypeAdapter[Any]:
 
 
 def _kind(data: Any, kinds: dict[str, type[TurnMeta]]) -> str | None:
-    kind = data.get("kind") if isinstance(data, dict) else getattr(data, "kind", None)
-    return kind if kind in kinds else None
+    if isinstance(data, TurnMeta):
+        return data.kind
+    return next((k for k, m in kinds.items() if isinstance(data, dict) and m.matches(data)), None)
 
 
 def measurement(metrics: dict[str, Any] | None) -> Measurement | None:
@@ -60,10 +61,10 @@ def measurement(metrics: dict[str, Any] | None) -> Measurement | None:
 
 
 def turn_meta(meta: dict[str, Any]) -> TurnMeta | None:
-    """A turn's meta as the registered model of its ``kind``; None when it has no kind a
-    protocol describes, or does not validate."""
+    """A turn's meta as the registered model of its ``kind`` (or that `TurnMeta.matches` it);
+    None when no protocol describes it, or it does not validate."""
     models: tuple[type[TurnMeta], ...] = _models("turn_metas")  # type: ignore[assignment]
-    if "kind" not in meta or not models:
+    if not meta or not models:
         return None
     try:
         found: TurnMeta = _meta_adapter(models).validate_python(meta)

@@ -26,6 +26,7 @@ from .parsing import short_answer
 from .report import SECTION
 from .solve import TreeRun
 from .tree import ROOT, Node, node_meta
+from .turns import TURN_METAS
 
 Check = Literal["justification", "resample", "direct"]
 ALL_CHECKS: tuple[Check, ...] = ("justification", "resample", "direct")
@@ -111,6 +112,7 @@ class Amplification(Protocol[AmplificationOptions]):
     )
     replies: ClassVar[dict[str, ReplyKind]] = {"checker": "judgement"}
     sections = (SECTION,)
+    turn_metas = TURN_METAS
 
     def __init__(self, options: AmplificationOptions) -> None:
         super().__init__(options)

@@ -23,7 +23,8 @@ from ..judging import together
 from ..verdicts import parse_verdict
 from . import checks, messages
 from .parsing import Decomposition, parse_decomposition, short_answer
-from .tree import ROOT, CallBudget, Node, child_id, node_meta
+from .tree import ROOT, CallBudget, Node, child_id, iter_meta, node_meta
+from .turns import NodeMeta
 
 Key = tuple[str, str, str | None]
 
@@ -31,10 +32,9 @@ Key = tuple[str, str, str | None]
 def index_turns(turns: list[Turn]) -> dict[Key, Turn]:
     """(node, step, check) → the latest good turn for it."""
     found: dict[Key, Turn] = {}
-    for turn in sorted(turns, key=lambda t: t.index):
-        meta = turn.meta
-        if "node" in meta and turn.error is None:
-            found[(meta["node"], meta.get("step", ""), meta.get("check"))] = turn
+    for turn, meta in iter_meta(turns):
+        if turn.error is None:
+            found[(meta.node, meta.step or "", meta.check)] = turn
     return found
 
 
@@ -77,8 +77,9 @@ class TreeRun:
         return {"status": "ok" if short else "unparseable", "short": short}
 
     def settle_answer(self, node: Node, turn: Turn, fresh: bool) -> None:
-        node.answer, node.short, node.answer_turn = turn.content, turn.meta.get("short"), turn.index
-        node.edited = turn.meta.get("step") == "edit"
+        meta = NodeMeta.model_validate(turn.meta)
+        node.answer, node.short, node.answer_turn = turn.content, meta.short, turn.index
+        node.edited = meta.step == "edit"
         self.answers[node.id] = turn
         if fresh:
             self.fresh.add(node.id)
@@ -100,7 +101,7 @@ class TreeRun:
                 if (node_id, "edit", None) in self.copied:
                     self.leaf(node)  # answered by a person: nothing below it is asked again
                 elif copied is None and earlier is not None:
-                    self.leaf(node, earlier.meta.get("budget"))
+                    self.leaf(node, NodeMeta.model_validate(earlier.meta).budget)
                 elif copied is not None:
                     self.budget.reserve_decomposition(force=True)
                     planned.append((node, copied))
@@ -148,12 +149,10 @@ class TreeRun:
                 meta=node_meta(node.id, "decompose"),
                 annotate=annotate,
             )
-        meta = copied.meta
-        found = Decomposition(
-            meta.get("decomposition", "unparseable"), list(meta.get("subquestions") or [])
-        )
+        meta = NodeMeta.model_validate(copied.meta)
+        found = Decomposition(meta.decomposition or "unparseable", list(meta.subquestions or []))
         node.decomposition = found.status
-        return found, meta.get("budget")
+        return found, meta.budget
 
     # -- answering ----------------------------------------------------------------------------
 
@@ -162,7 +161,7 @@ class TreeRun:
         node = self.nodes[node_id]
         edit = self.copied.get((node_id, "edit", None))
         if edit is not None:
-            self.settle_answer(node, edit, fresh=edit.meta.get("copied") is None)
+            self.settle_answer(node, edit, fresh=not NodeMeta.model_validate(edit.meta).copied)
             return
         if node.is_leaf:
             await self.answer(node)

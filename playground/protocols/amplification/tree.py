@@ -13,7 +13,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from ...records import Turn
+from .turns import NodeMeta
 
 ROOT = "1"
 Step = Literal["decompose", "answer", "recombine", "check", "edit"]
@@ -129,10 +132,14 @@ class CallBudget:
         self.committed -= self.branching - children
 
 
-def iter_meta(turns: Iterable[Turn]) -> Iterator[tuple[Turn, dict[str, Any]]]:
+def iter_meta(turns: Iterable[Turn]) -> Iterator[tuple[Turn, NodeMeta]]:
+    """The amplification turns in order, each with its meta read (a malformed one is skipped)."""
     for turn in sorted(turns, key=lambda t: t.index):
-        if "node" in turn.meta:
-            yield turn, turn.meta
+        if NodeMeta.matches(turn.meta):
+            try:
+                yield turn, NodeMeta.model_validate(turn.meta)
+            except ValidationError:
+                continue
 
 
 def tree_from_turns(question: str, turns: Iterable[Turn]) -> dict[str, Node]:
@@ -146,34 +153,36 @@ def tree_from_turns(question: str, turns: Iterable[Turn]) -> dict[str, Node]:
         return nodes[node_id]
 
     for turn, meta in iter_meta(turns):
-        node = get(meta["node"])
-        step = meta.get("step")
+        node = get(meta.node)
+        step = meta.step
         if turn.error and step != "check":
             node.error = turn.error
             continue
         if step == "decompose":
-            node.decomposition = meta.get("decomposition")
-            subquestions = meta.get("subquestions") or []
-            if meta.get("decomposition") == "ok" and meta.get("budget") is None:
+            node.decomposition = meta.decomposition
+            subquestions = meta.subquestions or []
+            if meta.decomposition == "ok" and meta.budget is None:
                 node.children = [child_id(node.id, i) for i in range(1, len(subquestions) + 1)]
                 for child, text in zip(node.children, subquestions, strict=True):
                     get(child).question = text
         elif step in ("answer", "recombine", "edit"):
             if node.edited and step != "edit":
                 continue  # a recomputation below an edited node does not undo the edit
-            node.answer, node.short, node.answer_turn = turn.content, meta.get("short"), turn.index
+            node.answer, node.short, node.answer_turn = turn.content, meta.short, turn.index
             node.edited = step == "edit"
-            node.budget = meta.get("budget", node.budget)
+            if meta.has_budget:
+                node.budget = meta.budget  # type: ignore[assignment]  # as recorded
             node.error = None
         elif step == "check":
-            name = str(meta.get("check"))
+            name = str(meta.check)
+            status = str(meta.status) if "status" in meta.model_fields_set else "ok"
             node.checks[name] = CheckResult(
                 name,
-                "error" if turn.error else str(meta.get("status", "ok")),
-                None if turn.error else meta.get("flagged"),
-                meta.get("credence"),
+                "error" if turn.error else status,
+                None if turn.error else meta.flagged,
+                meta.credence,
                 turn.index,
-                meta.get("detail"),
+                meta.detail,
             )
     return dict(sorted(nodes.items(), key=lambda kv: [int(p) for p in kv[0].split(".")]))
 

@@ -23,6 +23,7 @@ from .logged import judge_items
 from .meta import CheckMetrics
 from .report import SECTION
 from .statements import SUBJECT, missing, run_statements
+from .turns import TURN_METAS
 from .writer import WRITER
 
 if TYPE_CHECKING:
@@ -118,6 +119,7 @@ class Consistency(Protocol[ConsistencyOptions]):
     )
     sections = (SECTION,)
     measurements = (CheckMetrics,)
+    turn_metas = TURN_METAS
 
     @classmethod
     def seats(cls, options: ConsistencyOptions) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from ..base import TranscriptContext
 from ..judging import together
 from . import metrics
 from .elicit import parse_probability
+from .turns import ElicitationMeta
 from .writer import write
 
 ELICITATION = "elicitation"
@@ -123,7 +124,7 @@ async def elicit(ctx: TranscriptContext, key: str, statement: str) -> float | No
         meta={"kind": ELICITATION, "key": key, "statement": statement},
         annotate=parsed,
     )
-    p = turn.meta["probability"]
+    p = ElicitationMeta.model_validate(turn.meta).probability
     return None if p is None else float(p)
 
 

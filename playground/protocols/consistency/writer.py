@@ -10,6 +10,7 @@ from typing import Any
 
 from ...prompts import get_prompt
 from ..base import TranscriptContext
+from .turns import VariantMeta
 
 WRITER = "variant_writer"
 VARIANT = "variant"
@@ -57,6 +58,4 @@ async def write(ctx: TranscriptContext, key: str, values: dict[str, Any], n: int
         meta={"kind": VARIANT, "key": key},
         annotate=texts,
     )
-    if key == "paraphrases":
-        return list(turn.meta["texts"])
-    return [turn.meta["text"]] if turn.meta["text"] else []
+    return VariantMeta.model_validate(turn.meta).lines()
