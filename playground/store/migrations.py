@@ -200,6 +200,70 @@ def m007_team(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def m008_studies(conn: Connection) -> None:
+    """Human studies (`playground.studies`): a study, its tasks, the k judgment slots of each
+    task that people lease and fill, and the tasks people skipped. Lease times are Unix seconds
+    (floats), compared the same way on SQLite and PostgreSQL."""
+    md = sa.MetaData()
+    sa.Table("transcripts", md, autoload_with=conn)
+    sa.Table(
+        "studies",
+        md,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),  # judging | approval
+        sa.Column("status", sa.String(16), nullable=False),  # open | closed
+        sa.Column("spec", sa.JSON, nullable=False),
+        sa.Column("created_by", sa.Text),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True)),
+    )
+    sa.Table(
+        "study_tasks",
+        md,
+        sa.Column("study_id", sa.String(64), sa.ForeignKey("studies.id"), primary_key=True),
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("transcript_id", sa.String(64), sa.ForeignKey("transcripts.id"), nullable=False),
+        sa.Column("step", sa.Integer),  # approval tasks: the episode's step
+        sa.Column("item_key", sa.String(255), nullable=False),
+        sa.Column("gold", sa.Boolean, nullable=False),
+        sa.Column("answer", sa.Integer),  # the true answer (gold tasks: the known one)
+        sa.Column("k", sa.Integer, nullable=False),
+        sa.Column("view", sa.JSON, nullable=False),  # the blinded TaskView body
+    )
+    sa.Table(
+        "study_slots",
+        md,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("study_id", sa.String(64), sa.ForeignKey("studies.id"), nullable=False),
+        sa.Column("task_id", sa.String(64), nullable=False),
+        sa.Column("slot", sa.Integer),  # 1..k; null for a gold task's per-person slot
+        sa.Column("item_key", sa.String(255), nullable=False),
+        sa.Column("person", sa.String(320)),
+        sa.Column("state", sa.String(16), nullable=False),  # open | leased | done
+        sa.Column("assignment_id", sa.String(64), unique=True),
+        sa.Column("leased_at", sa.Float),
+        sa.Column("lease_until", sa.Float),
+        sa.Column("submitted_at", sa.Float),
+        sa.Column("verdict_id", sa.String(64)),
+        sa.UniqueConstraint("study_id", "task_id", "slot", name="uq_study_slot"),
+        # a person holds at most one slot per item: never both positions, never twice
+        sa.UniqueConstraint("study_id", "item_key", "person", name="uq_study_person_item"),
+        sa.Index("ix_study_slots_state", "study_id", "state"),
+    )
+    sa.Table(
+        "study_skips",
+        md,
+        sa.Column("study_id", sa.String(64), sa.ForeignKey("studies.id"), primary_key=True),
+        sa.Column("task_id", sa.String(64), primary_key=True),
+        sa.Column("person", sa.String(320), primary_key=True),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_response_cache,
@@ -208,6 +272,7 @@ MIGRATIONS: list[Migration] = [
     m005_scrub_secrets,
     m006_record_column_names,
     m007_team,
+    m008_studies,
 ]
 
 _applied = sa.Table(
