@@ -55,7 +55,7 @@ def test_options_are_validated_by_the_protocol():
         (
             {"nmae": "x"},
             "nmae: unknown key (allowed: name, protocol, dataset, limit, items, seed, "
-            "tags, concurrency, max_calls, cache, limits, options, roles)",
+            "tags, concurrency, max_calls, max_cost_usd, max_transcript_cost_usd, max_tokens_total, cache, limits, options, roles)",
         ),
         (
             {"protocol": "duel"},

@@ -34,6 +34,27 @@ T = TypeVar("T")
 @click.option(
     "--no-cache", is_flag=True, help="Call the models even when the cache has the answer."
 )
+@click.option(
+    "--max-cost-usd",
+    type=click.FloatRange(0, min_open=True),
+    help="Stop the run (status budget) once its calls cost this much; with --resume, the "
+    "higher budget to continue with (overrides the file).",
+)
+@click.option(
+    "--max-transcript-cost-usd",
+    type=click.FloatRange(0, min_open=True),
+    help="Stop a transcript once its calls cost this much (overrides the file).",
+)
+@click.option(
+    "--max-tokens-total",
+    type=click.IntRange(1),
+    help="Stop the run once its calls used this many tokens (overrides the file).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the planned calls per seat and an estimated cost; send nothing.",
+)
 @click.pass_obj
 def run(
     obj,
@@ -43,6 +64,10 @@ def run(
     max_calls: int | None,
     limit: int | None,
     no_cache: bool,
+    max_cost_usd: float | None,
+    max_transcript_cost_usd: float | None,
+    max_tokens_total: int | None,
+    dry_run: bool,
 ) -> None:
     """Run EXPERIMENT (a TOML file) and log every turn and verdict, or --resume RUN_ID."""
     if bool(experiment) == bool(resume):
@@ -56,6 +81,18 @@ def run(
             exp.limit = limit
         if exp is not None and max_calls:
             exp.max_calls = max_calls
+        given = {
+            "max_cost_usd": max_cost_usd,
+            "max_transcript_cost_usd": max_transcript_cost_usd,
+            "max_tokens_total": max_tokens_total,
+        }
+        budget: dict[str, float | None] = {k: v for k, v in given.items() if v is not None}
+        if dry_run:
+            from ..experiments.plan import plan_run
+
+            for line in plan_run(exp, store, resume, budget).lines():
+                click.echo(line)
+            return
         options = RunOptions(sink=Progress(), source="cli", on_start=click.echo)
         handle = RunHandle.for_experiment(
             exp,
@@ -63,6 +100,7 @@ def run(
             options,
             resume=resume,
             keep_events=False,
+            budget=budget,
             **_overrides(concurrency, no_cache),
         )
         summary = follow(handle)
@@ -70,6 +108,8 @@ def run(
         raise click.UsageError(str(exc)) from None
     for line in summary.lines():
         click.echo(line)
+    if summary.info.status == "budget":
+        sys.exit(3)  # stopped at a budget: resumable
     counts = summary.info.verdicts
     if counts.get("error") and not (counts.get("ok") or counts.get("unparseable")):
         sys.exit(1)  # nothing but errors: let scripts notice

@@ -73,6 +73,18 @@ class Experiment(BaseModel):
         description="Model calls in flight at once across the whole run (every "
         "seat and transcript), on top of any per-provider [limits].",
     )
+    max_cost_usd: float | None = Field(
+        None,
+        gt=0,
+        description="Stop the run (status budget, resumable) once its calls cost this much "
+        "(USD, from the price table; calls of unpriced models are not counted).",
+    )
+    max_transcript_cost_usd: float | None = Field(
+        None, gt=0, description="Stop a transcript once its calls cost this much (USD)."
+    )
+    max_tokens_total: int | None = Field(
+        None, ge=1, description="Stop the run once its calls used this many tokens (in + out)."
+    )
     cache: bool = Field(
         True, description="Answer a call from the response cache when an identical one was made."
     )

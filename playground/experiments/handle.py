@@ -15,7 +15,7 @@ import contextlib
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
@@ -38,10 +38,11 @@ HUMAN_TIMEOUT_S = 3600.0
 KEEP = 32
 """Finished runs kept in a `RunRegistry` (the oldest finished ones are dropped first)."""
 
-Status = Literal["starting", "running", "done", "interrupted", "failed"]
+Status = Literal["starting", "running", "done", "interrupted", "failed", "budget"]
 """``starting`` until the run is recorded; ``interrupted`` after `RunHandle.cancel` (what
-completed stays recorded, resumable); ``failed`` when the work raised (`RunHandle.error`)."""
-ENDED: tuple[Status, ...] = ("done", "interrupted", "failed")
+completed stays recorded, resumable); ``failed`` when the work raised (`RunHandle.error`);
+``budget`` when a budget stopped it (resumable with a higher one)."""
+ENDED: tuple[Status, ...] = ("done", "interrupted", "failed", "budget")
 
 T = TypeVar("T")
 
@@ -118,6 +119,7 @@ class RunHandle(Generic[T]):
         resume: str | None = None,
         concurrency: int | None = None,
         cache: bool | None = None,
+        budget: Mapping[str, float | None] | None = None,
         humans: Sequence[str] = (),
         human_timeout: float | None = HUMAN_TIMEOUT_S,
         keep_events: bool = True,
@@ -127,8 +129,9 @@ class RunHandle(Generic[T]):
 
         def work(opts: RunOptions) -> Awaitable[RunSummary]:
             return run_experiment(
-                experiment, store, opts, resume=resume, concurrency=concurrency, cache=cache
-            )
+                experiment, store, opts, resume=resume, concurrency=concurrency, cache=cache,
+                budget=budget,
+            )  # fmt: skip
 
         return RunHandle(
             work, options, humans=humans, human_timeout=human_timeout,

@@ -28,6 +28,7 @@ from ..store import RunInfo, Store
 from ..store.cache import ResponseCache
 from ..store.redact import drop_redacted
 from ..store.writes import unwritable
+from .budget import Budget, budget_stop
 from .config import Experiment, ExperimentError, RoleConfig
 from .options import RunOptions, run_options
 from .seats import Rerun, StoredSeat
@@ -44,6 +45,8 @@ class RunSummary:
 
     info: RunInfo
     seconds: float
+    stopped: str | None = None
+    """Why a run ended as ``budget``: the budget reached."""
 
     def lines(self) -> list[str]:
         i = self.info
@@ -54,7 +57,7 @@ class RunSummary:
             f"transcripts: {i.transcripts}   verdicts: {ok} ok, {bad} unparseable, {err} error",
             f"correct: {i.correct}   accuracy: {accuracy}",
             f"tokens: {i.input_tokens} in, {i.output_tokens} out   cost: ${i.cost_usd:.4f}",
-        ]
+        ] + ([f"stopped: {self.stopped}; raise it and --resume {i.id}"] if self.stopped else [])
 
 
 def build_seats(
@@ -219,6 +222,7 @@ async def run_experiment(
     resume: str | None = None,
     concurrency: int | None = None,
     cache: bool | None = None,
+    budget: Mapping[str, float | None] | None = None,
     **fields: Any,
 ) -> RunSummary:
     """Run every item of an experiment and record it in ``store``; return the summary.
@@ -233,7 +237,8 @@ async def run_experiment(
     verdict are kept and not redone; unfinished ones are run again (their partial turns stay,
     marked ``abandoned``, and produce no record). ``experiment`` is then None: the run's own
     stored experiment is used. ``concurrency`` and ``cache`` override the experiment's own
-    settings. Cancelling (Ctrl-C, `RunHandle.cancel`) marks the run ``interrupted``; what
+    settings, and ``budget`` its budget keys (``max_cost_usd``, ``max_transcript_cost_usd``,
+    ``max_tokens_total``: a higher one to resume a run stopped as ``budget``). Cancelling (Ctrl-C, `RunHandle.cancel`) marks the run ``interrupted``; what
     completed stays recorded. To run it on a thread of its own, use `RunHandle`.
     """
     started = time.perf_counter()
@@ -243,7 +248,7 @@ async def run_experiment(
         experiment = load_run_experiment(store, resume)
     if experiment is None:
         raise ExperimentError("nothing to run: give an experiment or a run id to resume")
-    overrides = {"concurrency": concurrency, "cache": cache}
+    overrides = {"concurrency": concurrency, "cache": cache, **(budget or {})}
     experiment = experiment.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     protocol, seats, provenance = prepare(experiment, credentials, opts.models, store)
     items = select_items(experiment, store, protocol)
@@ -262,6 +267,7 @@ async def run_experiment(
         opts.on_start(run_id)
     emit = fan_out([store.record, sink])
     responses = ResponseCache(store) if experiment.cache else None
+    guard = Budget.of(experiment, store, run_id if resume else None)
 
     contexts = []
     skipped = 0
@@ -277,7 +283,7 @@ async def run_experiment(
                     item=item,
                     assignment=assignment,
                     seats=seats,
-                    emit=emit,
+                    emit=guard.guard(emit) if guard.active else emit,
                     provenance=provenance,
                     retry=opts.retry or RetryPolicy(),
                     redact=credentials.redact,
@@ -290,14 +296,20 @@ async def run_experiment(
 
     async def run_one(ctx: TranscriptContext) -> None:
         async with limit:
-            await protocol.run_transcript(ctx)
+            if guard.run_reached():
+                return  # not started: it runs on --resume with a higher budget
+            try:
+                await protocol.run_transcript(ctx)
+            except BaseException as error:
+                if not budget_stop(error):
+                    raise  # a budget stops this transcript only; the run goes on
 
     status = "failed"
     try:
         async with asyncio.TaskGroup() as group:
             for ctx in contexts:
                 group.create_task(run_one(ctx))
-        status = "done"
+        status = "budget" if guard.reason else "done"
     except asyncio.CancelledError:
         status = "interrupted"
         raise
@@ -311,4 +323,4 @@ async def run_experiment(
         store.finish_run(run_id, status)
     info = store.get_run(run_id)
     assert info is not None
-    return RunSummary(info=info, seconds=time.perf_counter() - started)
+    return RunSummary(info=info, seconds=time.perf_counter() - started, stopped=guard.reason)
