@@ -63,6 +63,8 @@ class Completion:
     resolved_model: str | None = None
     """The model name the server says answered (may differ from the alias asked for)."""
     finish_reason: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    """How the call was made, for its turn's ``meta`` (``batch_id`` in a batch run)."""
 
 
 class ProviderError(Exception):

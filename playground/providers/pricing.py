@@ -62,3 +62,16 @@ def price_for(model: str) -> Price | None:
         return PRICES[name]
     match = _SNAPSHOT.match(name)
     return PRICES.get(match["base"]) if match else None
+
+
+BATCH_DISCOUNT: dict[str, float] = {"openai": 0.5, "anthropic": 0.5}
+"""What a call costs through the provider's batch engine, as a fraction of the list price:
+both OpenAI's Batch API and Anthropic's Message Batches bill half the standard rate (input and
+output tokens alike), as their pricing pages state."""
+
+
+def batch_cost(provider: str, cost_usd: float | None) -> float | None:
+    """The batch price of a call whose list price is ``cost_usd`` (None stays unknown)."""
+    if cost_usd is None:
+        return None
+    return cost_usd * BATCH_DISCOUNT[provider]
