@@ -264,6 +264,38 @@ def m008_studies(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def m009_batches(conn: Connection) -> None:
+    """Provider batches a run submitted (`playground.store.batches`), and which request went into
+    which, so a killed batch run resumes by collecting them instead of paying for them again."""
+    md = sa.MetaData()
+    sa.Table(
+        "batches",
+        md,
+        sa.Column("id", sa.String(64), primary_key=True),  # ours, written before submitting
+        sa.Column("run_id", sa.String(64), nullable=False, index=True),  # a run's id
+        sa.Column("provider", sa.String(32), nullable=False),
+        sa.Column("remote_id", sa.Text),  # the provider's batch id, once it has one
+        sa.Column("wave", sa.Integer, nullable=False),
+        sa.Column("status", sa.String(32), nullable=False),  # submitting | provider's | collected
+        sa.Column("requests", sa.Integer, nullable=False),
+        sa.Column("succeeded", sa.Integer, nullable=False, default=0),
+        sa.Column("failed", sa.Integer, nullable=False, default=0),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True)),
+    )
+    sa.Table(
+        "batch_requests",
+        md,
+        sa.Column("batch_id", sa.String(64), sa.ForeignKey("batches.id"), primary_key=True),
+        sa.Column("custom_id", sa.String(64), primary_key=True),
+        sa.Column("run_id", sa.String(64), nullable=False),
+        sa.Column("request_key", sa.String(96), nullable=False),  # sha256 of the call, no text
+        sa.Column("state", sa.String(16), nullable=False),  # pending | ok | failed | retried
+        sa.Index("ix_batch_requests_run_key", "run_id", "request_key"),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: list[Migration] = [
     m001_initial,
     m002_response_cache,
@@ -273,6 +305,7 @@ MIGRATIONS: list[Migration] = [
     m006_record_column_names,
     m007_team,
     m008_studies,
+    m009_batches,
 ]
 
 _applied = sa.Table(
