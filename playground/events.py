@@ -82,6 +82,21 @@ class TranscriptFinished:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class BatchProgress:
+    """A provider batch of a batch run changed: submitted, polled, collected (or resumed)."""
+
+    run_id: str
+    batch_id: str
+    """The provider's batch id."""
+    provider: str
+    wave: int
+    status: str
+    requests: int
+    succeeded: int = 0
+    failed: int = 0
+
+
 Event = (
     RunStarted
     | TranscriptStarted
@@ -91,6 +106,7 @@ Event = (
     | TurnCompleted
     | VerdictReached
     | TranscriptFinished
+    | BatchProgress
 )
 Sink = Callable[[Event], None]
 

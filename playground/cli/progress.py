@@ -8,7 +8,14 @@ from typing import TextIO
 
 import click
 
-from ..events import Event, RunStarted, TranscriptFinished, TranscriptStarted, VerdictReached
+from ..events import (
+    BatchProgress,
+    Event,
+    RunStarted,
+    TranscriptFinished,
+    TranscriptStarted,
+    VerdictReached,
+)
 from ..experiments.progress import RunProgress
 from ..protocols.reading import measurement
 
@@ -43,6 +50,14 @@ class Progress:
                 elif note:
                     mark = f"{note} {mark}".rstrip()
                 self._say(f"  {self.items.get(event.transcript_id, '?')}: {verdict.status} {mark}")
+            case BatchProgress():
+                b = event
+                clear = "\r\033[K" if self.live else ""  # over the redrawn line
+                self._say(
+                    f"{clear}  batch {b.batch_id} ({b.provider}, wave "
+                    f"{b.wave}): {b.status}, {b.succeeded}/{b.requests} succeeded, "
+                    f"{b.failed} failed | {self.counts.batch_line()}"
+                )
             case TranscriptFinished() if self.live:
                 self._draw(force=self.counts.done == self.counts.total)
 

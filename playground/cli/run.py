@@ -29,6 +29,12 @@ T = TypeVar("T")
     help="Model calls in flight at once across the run (overrides the file's max_calls).",
 )
 @click.option(
+    "--batch",
+    is_flag=True,
+    help="Send the calls through the providers' batch APIs, wave by wave, at the batch price "
+    "(openai/… and anthropic/… seats only).",
+)
+@click.option(
     "--limit", type=click.IntRange(1), help="Only the first N items (overrides the file)."
 )
 @click.option(
@@ -62,6 +68,7 @@ def run(
     resume: str | None,
     concurrency: int | None,
     max_calls: int | None,
+    batch: bool,
     limit: int | None,
     no_cache: bool,
     max_cost_usd: float | None,
@@ -72,8 +79,8 @@ def run(
     """Run EXPERIMENT (a TOML file) and log every turn and verdict, or --resume RUN_ID."""
     if bool(experiment) == bool(resume):
         raise click.UsageError("give an EXPERIMENT file or --resume RUN_ID (one of the two)")
-    if resume and (limit or max_calls):
-        raise click.UsageError("--limit and --max-calls cannot change a resumed run")
+    if resume and (limit or max_calls or batch):
+        raise click.UsageError("--limit, --max-calls and --batch cannot change a resumed run")
     try:
         store = obj.store()
         exp = load_experiment(experiment) if experiment else None
@@ -81,6 +88,8 @@ def run(
             exp.limit = limit
         if exp is not None and max_calls:
             exp.max_calls = max_calls
+        if exp is not None and batch:
+            exp.batch = True
         given = {
             "max_cost_usd": max_cost_usd,
             "max_transcript_cost_usd": max_transcript_cost_usd,

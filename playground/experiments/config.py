@@ -88,6 +88,17 @@ class Experiment(BaseModel):
     cache: bool = Field(
         True, description="Answer a call from the response cache when an identical one was made."
     )
+    batch: bool = Field(
+        False,
+        description="Send the calls through the providers' batch APIs (OpenAI Batch, Anthropic "
+        "Message Batches), wave by wave, at the batch price.",
+    )
+    batch_poll_s: float = Field(30.0, gt=0, description="Seconds between batch status polls.")
+    batch_deadline_s: float = Field(
+        26 * 3600.0,
+        gt=0,
+        description="Seconds a batch may take before the run stops (interrupted, resumable).",
+    )
     limits: dict[str, Limits] = Field(
         default_factory=dict,
         description="Per provider (openai, anthropic, ...) or per model string: calls in "

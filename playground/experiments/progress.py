@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..events import Event, RunStarted, TranscriptFinished, TurnCompleted, VerdictReached
+from ..events import (
+    BatchProgress,
+    Event,
+    RunStarted,
+    TranscriptFinished,
+    TurnCompleted,
+    VerdictReached,
+)
 
 
 @dataclass
@@ -22,6 +29,8 @@ class RunProgress:
     tokens: int = 0
     cost_usd: float = 0.0
     cached: int = 0
+    batches: dict[str, BatchProgress] = field(default_factory=dict)
+    """A batch run's provider batches, each as last reported (by the provider's batch id)."""
 
     def __call__(self, event: Event) -> None:
         match event:
@@ -36,6 +45,23 @@ class RunProgress:
                 self.correct += bool(event.is_correct)
             case TranscriptFinished():
                 self.done += 1
+            case BatchProgress():
+                self.batches[event.batch_id] = event
+
+    def batch_line(self) -> str:
+        """Batches and their requests so far, in one line; empty outside a batch run."""
+        if not self.batches:
+            return ""
+        seen = list(self.batches.values())
+        collected = sum(b.status == "collected" for b in seen)
+        requests = sum(b.requests for b in seen)
+        succeeded = sum(b.succeeded for b in seen)
+        failed = sum(b.failed for b in seen)
+        waves = max(b.wave for b in seen)
+        return (
+            f"batches {len(seen)} ({collected} collected, wave {waves}) | requests "
+            f"{succeeded}/{requests} succeeded, {failed} failed"
+        )
 
     @property
     def fraction(self) -> float:

@@ -28,6 +28,7 @@ from ..store import RunInfo, Store
 from ..store.cache import ResponseCache
 from ..store.redact import drop_redacted
 from ..store.writes import unwritable
+from . import batching
 from .budget import Budget, budget_stop
 from .config import Experiment, ExperimentError, RoleConfig
 from .options import RunOptions, run_options
@@ -251,6 +252,8 @@ async def run_experiment(
     overrides = {"concurrency": concurrency, "cache": cache, **(budget or {})}
     experiment = experiment.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     protocol, seats, provenance = prepare(experiment, credentials, opts.models, store)
+    if experiment.batch:
+        batching.check_seats(seats)
     items = select_items(experiment, store, protocol)
     try:
         protocol.check_items(items)
@@ -266,6 +269,8 @@ async def run_experiment(
     if opts.on_start:
         opts.on_start(run_id)
     emit = fan_out([store.record, sink])
+    batcher = batching.collector_for(experiment, store, run_id, emit)
+    seats = batcher.wrap(seats) if batcher else seats
     responses = ResponseCache(store) if experiment.cache else None
     guard = Budget.of(experiment, store, run_id if resume else None)
 
@@ -292,10 +297,11 @@ async def run_experiment(
                 )
             )
     emit(RunStarted(run_id, total=len(contexts), skipped=skipped))
-    limit = asyncio.Semaphore(experiment.concurrency)
+    # a batch run keeps every transcript going, so each wave holds a step of all of them
+    limit = asyncio.Semaphore(len(contexts) or 1 if batcher else experiment.concurrency)
 
     async def run_one(ctx: TranscriptContext) -> None:
-        async with limit:
+        async with limit, batching.transcript_scope(batcher, ctx):
             if guard.run_reached():
                 return  # not started: it runs on --resume with a higher budget
             try:
@@ -314,12 +320,19 @@ async def run_experiment(
         status = "interrupted"
         raise
     except BaseExceptionGroup as errors:  # the store could not take a write: stop, resumable
+        if (pending := batching.stopped(errors)) is not None:
+            status = "interrupted"
+            raise ExperimentError(
+                f"run {run_id} interrupted (--resume {run_id}): {pending}"
+            ) from None
         if (lost := unwritable(errors)) is None:
             raise
         raise ExperimentError(
             f"run {run_id} stopped as failed (--resume {run_id}): {lost}"
         ) from None
     finally:
+        if batcher:
+            await batcher.close()
         store.finish_run(run_id, status)
     info = store.get_run(run_id)
     assert info is not None

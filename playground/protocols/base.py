@@ -181,6 +181,8 @@ class TranscriptContext:
             turn = Turn(**common, error=one_line(exc, self.redact), retries=retries)
             self._record(turn)
             raise TurnFailed(turn) from exc
+        if completion.meta:
+            common["meta"] = {**common["meta"], **completion.meta}
         if annotate:
             common["meta"] = {**common["meta"], **annotate(completion.text)}
         turn = Turn(
