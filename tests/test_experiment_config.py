@@ -55,7 +55,8 @@ def test_options_are_validated_by_the_protocol():
         (
             {"nmae": "x"},
             "nmae: unknown key (allowed: name, protocol, dataset, limit, items, seed, "
-            "tags, concurrency, max_calls, max_cost_usd, max_transcript_cost_usd, max_tokens_total, cache, limits, options, roles)",
+            "tags, concurrency, max_calls, max_cost_usd, max_transcript_cost_usd, max_tokens_total, "
+            "cache, batch, batch_poll_s, batch_deadline_s, limits, options, roles)",
         ),
         (
             {"protocol": "duel"},

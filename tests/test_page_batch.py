@@ -119,5 +119,6 @@ def test_batch_page_reports_a_bad_file_in_one_line(store):
     at.button(key="batch.start").click().run()
     assert [e.value for e in at.error] == [
         "limt: unknown key (allowed: name, protocol, dataset, limit, items, seed, tags, "
-        "concurrency, max_calls, max_cost_usd, max_transcript_cost_usd, max_tokens_total, cache, limits, options, roles)"
+        "concurrency, max_calls, max_cost_usd, max_transcript_cost_usd, max_tokens_total, "
+        "cache, batch, batch_poll_s, batch_deadline_s, limits, options, roles)"
     ]
