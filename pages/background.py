@@ -18,15 +18,20 @@ def background_runs() -> dict[str, RunHandle[RunSummary]]:
 
 
 def start_background(
-    experiment: Experiment | None, credentials: Credentials, resume: str | None = None
+    experiment: Experiment | None,
+    credentials: Credentials,
+    resume: str | None = None,
+    budget: dict[str, float | None] | None = None,
 ) -> str | None:
-    """Start ``experiment`` (or resume the run ``resume``) in the background and register it;
-    its id, or None after showing why it could not start."""
+    """Start ``experiment`` (or resume the run ``resume``) in the background and register it,
+    with ``budget`` keys over the experiment's; its id, or None after showing why it could not
+    start."""
     try:
         job = RunHandle.for_experiment(
             experiment,
             get_store(),
             resume=resume,
+            budget=budget,
             credentials=credentials,
             source="page",
             keep_events=False,  # counts only: nobody replays a batch's events

@@ -20,7 +20,12 @@ require_app()
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def start(text: str, credentials: Credentials, resume: str | None = None) -> None:
+def start(
+    text: str,
+    credentials: Credentials,
+    resume: str | None = None,
+    budget: dict[str, float | None] | None = None,
+) -> None:
     try:
         experiment = None if resume else parse_experiment(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
@@ -29,7 +34,7 @@ def start(text: str, credentials: Credentials, resume: str | None = None) -> Non
     except SETUP_ERRORS as exc:
         st.error(md_prose(str(exc)))
         return
-    start_background(experiment, credentials, resume)
+    start_background(experiment, credentials, resume, budget)
 
 
 def show(job: RunHandle[RunSummary]) -> None:
@@ -55,6 +60,8 @@ def show(job: RunHandle[RunSummary]) -> None:
         cols[4].metric("cost", fmt_cost(p.cost_usd))
         if job.error:
             st.error(md_prose(job.error))
+        if job.summary is not None and job.summary.stopped:
+            st.warning(md_prose(f"stopped: {job.summary.stopped}; raise it and resume"))
 
 
 @st.fragment(run_every=1.0)
@@ -86,12 +93,30 @@ text = st.text_area(
     height=360,
     key=f"batch.text.{choice}",
 )
+with st.expander("Budget (0: none); laid over the file's, for a start or a resume"):
+    cols = st.columns(3)
+    given = {
+        "max_cost_usd": cols[0].number_input(
+            "Max cost of the run (USD)", min_value=0.0, step=0.5, key="batch.max_cost_usd"
+        ),
+        "max_transcript_cost_usd": cols[1].number_input(
+            "Max cost of a transcript (USD)",
+            min_value=0.0,
+            step=0.05,
+            key="batch.max_transcript_cost_usd",
+        ),
+        "max_tokens_total": cols[2].number_input(
+            "Max tokens of the run", min_value=0, step=10_000, key="batch.max_tokens_total"
+        ),
+    }
+    budget: dict[str, float | None] = {k: v for k, v in given.items() if v}
 left, right = st.columns(2)
 if left.button(
     "Start in the background", type="primary", icon=":material/play_arrow:", key="batch.start"
 ):
-    start(text, credentials)
-resumable = [r.id for r in get_store().list_runs(50) if r.status in ("interrupted", "running")]
+    start(text, credentials, budget=budget)
+stopped = ("interrupted", "running", "budget")
+resumable = [r.id for r in get_store().list_runs(50) if r.status in stopped]
 resumable = [r for r in resumable if r not in background_runs() or background_runs()[r].finished]
 with right:
     pick = st.selectbox(
@@ -99,11 +124,12 @@ with right:
         resumable,
         index=None,
         key="batch.resume",
-        help="Interrupted runs, and runs still marked running whose process was killed. Do not "
-        "resume a run another process is still executing.",
+        help="Interrupted runs, runs a budget stopped (raise it above), and runs still marked "
+        "running whose process was killed. Do not resume a run another process is still "
+        "executing.",
     )
     if st.button("Resume", disabled=pick is None, key="batch.resume_button") and pick:
-        start("", credentials, resume=pick)
+        start("", credentials, resume=pick, budget=budget)
 
 st.subheader("Background runs")
 live()

@@ -122,3 +122,30 @@ def test_batch_page_reports_a_bad_file_in_one_line(store):
         "concurrency, max_calls, max_cost_usd, max_transcript_cost_usd, max_tokens_total, "
         "cache, batch, batch_poll_s, batch_deadline_s, limits, options, roles)"
     ]
+
+
+def test_batch_page_budget_stops_the_run_and_a_higher_one_resumes_it(store, openai_server):
+    openai_server.responder = responder
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.switch_page("pages/batch.py").run()
+    at.text_area[0].set_value(experiment_text(openai_server.base_url, limit=3))
+    at.number_input(key="batch.max_tokens_total").set_value(1)
+    at.button(key="batch.start").click().run()
+    assert not at.exception and not at.error
+    [run] = Store(store.url.render_as_string(hide_password=False)).list_runs()
+    deadline = time.monotonic() + 30
+    while "· budget" not in " ".join(texts(at)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+    assert f"**`{run.id}`** · budget" in texts(at)
+    [warning] = [w.value for w in at.warning]
+    assert "max" in warning and "tokens" in warning and "total 1 reached" in warning
+    at.number_input(key="batch.max_tokens_total").set_value(10_000_000)
+    at.selectbox(key="batch.resume").set_value(run.id).run()
+    at.button(key="batch.resume_button").click().run()
+    assert not at.exception and not at.error
+    wait_for(
+        lambda: (
+            Store(store.url.render_as_string(hide_password=False)).get_run(run.id).status == "done"
+        )
+    )
