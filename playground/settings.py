@@ -1,5 +1,6 @@
 """Settings only the person running the playground can make: safe mode, extra modules a
-``langchain:`` model may be imported from, and directories ``local/<path>.gguf`` may load from.
+``langchain:`` model may be imported from, directories ``local/<path>.gguf`` may load from, and
+directories of dataset files the pages may read.
 
 They come from the environment and from a user settings file, never from an experiment file,
 an import or a page, so data cannot widen what this machine runs. The lowest layer: it imports
@@ -7,17 +8,22 @@ nothing from the playground.
 
 Environment (each wins over the file when it widens nothing; safe mode is on if either says so):
 
-- ``PLAYGROUND_SAFE=1``: refuse ``langchain:`` models and ``local/<path>.gguf`` files.
+- ``PLAYGROUND_SAFE=1``: refuse ``langchain:`` models and ``local/<path>.gguf`` files, and read
+  dataset files only from the data directories (everywhere: CLI, experiment files, pages).
 - ``PLAYGROUND_LANGCHAIN_MODULES=pkg_a,pkg_b.chat``: modules (and their submodules) a
   ``langchain:`` path may name besides the ``langchain_*`` integration packages.
 - ``PLAYGROUND_MODEL_DIRS=/models:/data/gguf``: directories (``os.pathsep``-separated) whose
   ``.gguf`` files ``local/<path>`` may load.
+- ``PLAYGROUND_DATA_DIRS=/data/quality:/data/gpqa``: directories (``os.pathsep``-separated)
+  whose dataset files (QuALITY JSONL, GPQA/MMLU CSV, ``hf:`` folders and Parquet, JSONL) the
+  pages may offer and load; the pages read no other file.
 - ``PLAYGROUND_SETTINGS``: the settings file; by default ``settings.toml`` in the user's config
-  directory (``~/.config/playground/settings.toml`` on Linux), with the same three keys::
+  directory (``~/.config/playground/settings.toml`` on Linux), with the same four keys::
 
       safe = false
       langchain_modules = ["my_lab.chat"]
       model_dirs = ["~/models"]
+      data_dirs = ["~/datasets"]
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 SAFE_ENV = "PLAYGROUND_SAFE"
 LANGCHAIN_MODULES_ENV = "PLAYGROUND_LANGCHAIN_MODULES"
 MODEL_DIRS_ENV = "PLAYGROUND_MODEL_DIRS"
+DATA_DIRS_ENV = "PLAYGROUND_DATA_DIRS"
 SETTINGS_ENV = "PLAYGROUND_SETTINGS"
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -57,6 +64,11 @@ class LocalSettings(BaseModel):
     model_dirs: list[Path] = Field(
         default_factory=list,
         description="Directories whose .gguf files local/<path> may load (with subdirectories).",
+    )
+    data_dirs: list[Path] = Field(
+        default_factory=list,
+        description="Directories whose dataset files (with subdirectories) the pages may read, "
+        "and, in safe mode, the only ones anything may read.",
     )
 
 
@@ -94,11 +106,14 @@ def load_settings() -> LocalSettings:
     modules += _split(os.environ.get(LANGCHAIN_MODULES_ENV, ""), ",")
     dirs = [*settings.model_dirs]
     dirs += [Path(p) for p in _split(os.environ.get(MODEL_DIRS_ENV, ""), os.pathsep)]
+    data = [*settings.data_dirs]
+    data += [Path(p) for p in _split(os.environ.get(DATA_DIRS_ENV, ""), os.pathsep)]
     safe = settings.safe or os.environ.get(SAFE_ENV, "").strip().lower() in _TRUE
     return LocalSettings(
         safe=safe,
         langchain_modules=modules,
         model_dirs=[d.expanduser().resolve() for d in dirs],
+        data_dirs=[d.expanduser().resolve() for d in data],
     )
 
 

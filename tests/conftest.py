@@ -14,7 +14,8 @@ pytest_plugins = ["loopback.fixtures", "pg"]
 def _no_user_settings(tmp_path_factory, monkeypatch):
     """Tests never read the developer's own settings file or allowlists (playground.settings)."""
     monkeypatch.setenv("PLAYGROUND_SETTINGS", str(tmp_path_factory.getbasetemp() / "none.toml"))
-    for name in ("PLAYGROUND_SAFE", "PLAYGROUND_LANGCHAIN_MODULES", "PLAYGROUND_MODEL_DIRS"):
+    for name in ("PLAYGROUND_SAFE", "PLAYGROUND_LANGCHAIN_MODULES", "PLAYGROUND_MODEL_DIRS",
+                 "PLAYGROUND_DATA_DIRS"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 
 

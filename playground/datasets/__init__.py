@@ -17,6 +17,7 @@ from typing import Literal
 
 from ..records import Item
 from . import arithmetic
+from .access import check_readable
 from .consistency import is_consistency_line, parse_consistency
 from .errors import DatasetError
 from .jsonl import dump_jsonl, parse_jsonl, read_jsonl, write_jsonl
@@ -174,15 +175,22 @@ def list_builtins(kind: Kind | None = None) -> dict[str, str]:
     }
 
 
-def load_dataset(ref: str, *, seed: int = 0) -> Dataset:
-    """Load ``builtin:<name>[?k=v&...]`` or a JSONL file; `seed` drives generated datasets."""
+def load_dataset(ref: str, *, seed: int = 0, page: bool = False) -> Dataset:
+    """Load ``builtin:<name>[?k=v&...]``, ``<format>:<path>[?k=v&...]`` or a JSONL file; `seed`
+    drives generated datasets. ``page``: the caller is a page, which reads files only under the
+    data directories of the local settings (`access.check_readable`); in safe mode every caller
+    is held to them."""
     if not ref.strip():
         raise DatasetError("dataset reference is empty (use builtin:<name> or a JSONL path)")
     if ref.startswith(PREFIX):
         return _load_builtin(ref, seed)
     kind, colon, rest = ref.partition(":")
     if colon and kind in _FORMATS:
+        path = rest.partition("?")[0]
+        if path.strip():
+            check_readable(Path(path), ref, page=page)
         return _load_format(kind, rest, ref, seed)
+    check_readable(Path(ref), ref, page=page)
     try:
         items = _read_file(ref)
     except DatasetError as exc:
