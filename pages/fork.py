@@ -1,5 +1,6 @@
 """Fork page: re-judge a logged transcript with another judge, or fork it at a turn with settings
-changed, and read the original and the new transcript side by side with both verdicts."""
+changed, and read the original and the new transcript side by side with both verdicts. The new
+transcript runs in the background, with a Stop button while it goes on."""
 
 from __future__ import annotations
 
@@ -8,13 +9,26 @@ import tomllib
 import streamlit as st
 
 from pages.keys import key_fields, secret_keys
+from pages.live_controls import follow_handle
 from pages.widgets import get_store, render_transcript, require_app
-from playground.experiments import SETUP_ERRORS, RunHandle
+from playground.experiments import RunHandle, RunRegistry
 from playground.experiments.fork import fork
 from playground.providers import Credentials
 from playground.safetext import md_code, md_line, md_prose
 
 require_app()
+LIVE = "fork.live"
+
+
+@st.cache_resource(show_spinner=False)
+def fork_runs() -> RunRegistry:
+    """Forks started from this page, shared by the server's sessions: a rerun finds its run."""
+    return RunRegistry()
+
+
+def running(_: RunHandle) -> None:
+    st.info("Running the new transcript…", icon=":material/hourglass_top:")
+
 
 EXAMPLE = """# merged into the original run's experiment, key by key, e.g.:
 [roles.judge]
@@ -66,20 +80,33 @@ changes_text = st.text_area("Changes (TOML)", value=EXAMPLE, height=150, key="fo
 if st.button("Run", type="primary", icon=":material/call_split:", key="fork.go"):
     try:
         changes = tomllib.loads(changes_text)
+        previous = fork_runs().get(st.session_state.get(LIVE))
+        if previous is not None and not previous.finished:
+            previous.cancel()
         handle = RunHandle(
             lambda options: fork(store, view.id, options, at_turn=at_turn, changes=changes),
             credentials=credentials,
             source="page",
             keep_events=False,
         )
-        with st.spinner("Running the new transcript…"):
-            handle.start()
-            summary = handle.outcome()
-        st.session_state["fork.result"] = (view.id, summary.info.id)
+        handle.start(timeout=0)
+        fork_runs().add(handle)
+        st.session_state[LIVE] = handle.id
+        st.session_state["fork.of"] = view.id
     except tomllib.TOMLDecodeError as exc:
         st.error(f"changes: not valid TOML ({md_line(exc)})")
-    except SETUP_ERRORS as exc:
-        st.error(md_prose(str(exc)))
+
+if (live := fork_runs().get(st.session_state.get(LIVE))) is not None:
+    if not live.finished:
+        follow_handle(live, "fork.stop", running)
+    elif not live.end_shown:
+        live.end_shown = True
+        if live.status == "done" and live.summary is not None:
+            st.session_state["fork.result"] = (st.session_state["fork.of"], live.summary.info.id)
+        elif live.status == "interrupted":
+            st.warning("The new transcript was stopped; what it had recorded is kept.")
+        else:
+            st.error(md_prose(live.error or "the fork did not run"))
 
 result = st.session_state.get("fork.result")
 if result and result[0] == view.id:

@@ -1,7 +1,9 @@
-"""Run and Stop for a page that follows one background run at a time (Debate, Approval)."""
+"""Run and Stop for a page that follows one background run at a time (Debate, Approval), and
+a progress-and-Stop fragment for pages whose run has no live transcript view (Fork, A/B)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -23,6 +25,20 @@ def run_controls(live: RunHandle | None, label: str, prefix: str = "") -> tuple[
         if live is not None and not live.finished:
             stop.button("Stop", icon=":material/stop:", key=f"{prefix}stop", on_click=live.cancel)
     return clicked, stop
+
+
+FOLLOW_TICK_S = 0.5
+"""How often `follow_handle` redraws a run's progress while it goes on."""
+
+
+@st.fragment(run_every=FOLLOW_TICK_S)
+def follow_handle(live: RunHandle, stop_key: str, draw: Callable[[RunHandle], None]) -> None:
+    """While ``live`` goes on: ``draw`` its progress and a Stop button (key ``stop_key``),
+    redrawn every `FOLLOW_TICK_S`; once it has ended, rerun the page, which shows the end."""
+    if live.finished:
+        st.rerun()
+    draw(live)
+    st.button("Stop", icon=":material/stop:", key=stop_key, on_click=live.cancel)
 
 
 def start_live(

@@ -1,9 +1,11 @@
 """The Prompts page's A/B section: pick a protocol seat, two versions of its prompt, a dataset
-slice, a seed and the models; run both arms on the same items (arm A, then arm B) with a progress
-bar; show the verdicts side by side, the changed ones highlighted, and the paired statistics.
+slice, a seed and the models; run both arms on the same items (arm A, then arm B) in the
+background with a progress bar and a Stop button; show the verdicts side by side, the changed
+ones highlighted, and the paired statistics.
 
-The result is read back from the store (the two run ids are the only session state), so it
-survives reruns; model text is shown in dataframes and `st.code`, never as HTML.
+The result is read back from the store (the two run ids and the run handle's id are the only
+session state), so it survives reruns; model text is shown in dataframes and `st.code`, never
+as HTML.
 """
 
 from __future__ import annotations
@@ -14,10 +16,17 @@ import pandas as pd
 import streamlit as st
 
 from pages.keys import key_fields, secret_keys
+from pages.live_controls import follow_handle
 from pages.widgets import fmt_pct
 from playground.datasets import list_builtins, load_dataset
 from playground.events import RunStarted, TranscriptFinished
-from playground.experiments import SETUP_ERRORS, ExperimentError, RunHandle, parse_experiment
+from playground.experiments import (
+    SETUP_ERRORS,
+    ExperimentError,
+    RunHandle,
+    RunRegistry,
+    parse_experiment,
+)
 from playground.experiments.ab import plan_ab, run_ab
 from playground.experiments.pairs import ABResult, compare_runs
 from playground.prompting import PromptVersion
@@ -28,6 +37,7 @@ from playground.safetext import md_line, md_prose
 from playground.store import Store
 
 EMBEDDED = "local/smollm2"
+LIVE = "prompts.ab.live"
 CHANGED = "background-color: rgba(255, 190, 0, 0.28)"
 
 
@@ -137,7 +147,9 @@ def ab_section(store: Store, versions: dict[str, PromptVersion]) -> None:
         except SETUP_ERRORS as exc:
             st.error(md_prose(str(exc)))
         else:
-            _run(plan, store, Credentials.from_sources({}, typed, secrets))
+            _start(plan, store, Credentials.from_sources({}, typed, secrets))
+    if (live := ab_runs().get(st.session_state.get(LIVE))) is not None:
+        _show_run(live)
     if runs := st.session_state.get("prompts.ab.runs"):
         try:
             result = compare_runs(store, *runs)
@@ -182,33 +194,51 @@ def _experiment(
     )
 
 
-def _run(plan: Any, store: Store, credentials: Credentials) -> None:
-    """Run both arms in a `RunHandle` (arm A, then arm B) with a progress bar here, fed by
-    the run's events as they arrive."""
-    bar = st.progress(0.0, text="Starting arm A…")
+@st.cache_resource(show_spinner=False)
+def ab_runs() -> RunRegistry:
+    """A/B runs started from this page, shared by the server's sessions: a rerun finds its run."""
+    return RunRegistry()
+
+
+def _start(plan: Any, store: Store, credentials: Credentials) -> None:
+    """Start both arms in a `RunHandle` (arm A, then arm B) that the page follows; a new run
+    stops the one this session was following."""
+    previous = ab_runs().get(st.session_state.get(LIVE))
+    if previous is not None and not previous.finished:
+        previous.cancel()
     run = RunHandle(lambda options: run_ab(plan, store, options), credentials=credentials,
                     source="page")  # fmt: skip
     run.start(timeout=0)
-    seen, total, done, arms = 0, 0, 0, 0
-    while True:
-        ended = run.finished  # read first: every event before the end is then in the log
-        for event in run.events(seen):
-            seen += 1
-            if isinstance(event, RunStarted):
-                total, arms = 2 * event.total, arms + 1
-            elif isinstance(event, TranscriptFinished):
-                done += 1
-                text = f"Arm {'AB'[arms > 1]}: {done} of {max(total, 1)} transcripts done"
-                bar.progress(min(done / max(total, 1), 1.0), text=text)
-        if ended:
-            break
-        run.wait(seen, 0.5)
+    ab_runs().add(run)
+    st.session_state[LIVE] = run.id
+    st.session_state.pop("prompts.ab.runs", None)
+
+
+def _progress(run: RunHandle) -> None:
+    """The progress bar, from the run's events so far."""
+    total, done, arms = 0, 0, 0
+    for event in run.events():
+        if isinstance(event, RunStarted):
+            total, arms = 2 * event.total, arms + 1
+        elif isinstance(event, TranscriptFinished):
+            done += 1
+    text = f"Arm {'AB'[arms > 1]}: {done} of {max(total, 1)} transcripts done"
+    st.progress(min(done / max(total, 1), 1.0), text=text if arms else "Starting arm A…")
+
+
+def _show_run(run: RunHandle) -> None:
+    """While the run goes on, its progress and a Stop button; once, how it ended."""
+    if not run.finished:
+        follow_handle(run, "prompts.ab.stop", _progress)
+        return
+    if run.end_shown:
+        return
+    run.end_shown = True
     if run.status != "done" or run.result is None:
-        bar.empty()
         st.error(md_prose(run.error or "The A/B run was stopped."))
         return
     result = run.result
-    bar.progress(1.0, text=f"Both arms done: {len(result.pairs)} pairs")
+    st.progress(1.0, text=f"Both arms done: {len(result.pairs)} pairs")
     st.session_state["prompts.ab.runs"] = (result.a.run_id, result.b.run_id)
 
 

@@ -4,7 +4,7 @@ import asyncio
 
 from streamlit.testing.v1 import AppTest
 from test_debate import debater
-from test_pages import APP, TIMEOUT, texts
+from test_pages import APP, TIMEOUT, settle, texts
 
 from playground.experiments import parse_experiment, run_experiment
 from playground.providers.scripted import ScriptedModel, register_script
@@ -39,7 +39,7 @@ def test_rejudge_side_by_side(store, tiny_dataset):
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     at.switch_page("pages/fork.py").run()
     at.text_area(key="fork.changes").set_value('[roles.judge]\nmodel = "scripted/second"\n')
-    at.button(key="fork.go").click().run()
+    settle(at.button(key="fork.go").click().run(), "fork.stop")
     assert not at.exception and not at.error
     shown = texts(at)
     assert "Original" in [h.value for h in at.subheader] and "Re-judged" in [
@@ -65,10 +65,28 @@ def test_fork_at_a_turn_and_bad_changes(store, tiny_dataset):
     at.button(key="fork.go").click().run()
     assert next(e.value for e in at.error).startswith("changes: not valid TOML")
     at.text_area(key="fork.changes").set_value("cache = false\n[options]\nrounds = 3\n")
-    at.button(key="fork.go").click().run()
+    settle(at.button(key="fork.go").click().run(), "fork.stop")
     assert not at.exception and not at.error
     assert "Forked after turn 1" in [h.value for h in at.subheader]
     new_run = next(r for r in store.list_runs() if r.id != summary.info.id)
     [child] = store.transcripts_of(new_run.id)
     assert [t.meta.get("copied", False) for t in child.turns][:3] == [True, True, False]
     assert len([t for t in child.turns if t.role != "judge"]) == 6  # three rounds now
+
+
+def test_stop_a_fork_while_it_runs(store, tiny_dataset):
+    summary = logged_debate(store, tiny_dataset)
+    register_script("slow", lambda: ScriptedModel(["Answer: B\nConfidence: 90"], delay=30))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.switch_page("pages/fork.py").run()
+    at.text_area(key="fork.changes").set_value('[roles.judge]\nmodel = "scripted/slow"\n')
+    at.button(key="fork.go").click().run()
+    assert at.button(key="fork.stop").label == "Stop"  # the judge takes 30 s: still running
+    settle(at.button(key="fork.stop").click().run(), "fork.stop", deadline_s=10)
+    assert not at.exception and not at.error
+    assert "The new transcript was stopped" in at.warning[0].value
+    new_run = next(r for r in store.list_runs() if r.id != summary.info.id)
+    assert new_run.status == "interrupted"
+    at.run()
+    assert not at.warning  # said once; nothing to stop any more
+    assert not [b for b in at.button if b.key == "fork.stop"]

@@ -7,6 +7,7 @@ import html
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from test_pages import settle
 
 from playground.prompting import list_versions
 from playground.prompts import get_prompt, load_template
@@ -131,7 +132,7 @@ def test_ab_run_shows_changed_verdicts_and_the_paired_statistics(store):
     at.text_input(key="prompts.ab.arguer.model").set_value("scripted/page-debater")
     at.text_input(key="prompts.ab.judge.model").set_value("scripted/page-judge")
     at.number_input(key="prompts.ab.count").set_value(3)
-    at.button(key="prompts.ab.run").click().run(timeout=TIMEOUT)
+    settle(at.button(key="prompts.ab.run").click().run(timeout=TIMEOUT), "prompts.ab.stop")
     assert not at.exception and not at.error
 
     runs = store.list_runs()
@@ -170,3 +171,23 @@ def test_preview_renders_the_prompt_on_a_chosen_item(store):
     at.selectbox(key="prompts.preview.builtin:reading.item").set_value(second.id).run()
     assert not at.exception
     assert any(second.question in c.value for c in at.code)
+
+
+def test_stop_an_ab_run_while_it_runs(store):
+    register_script("page-debater", lambda: ScriptedModel(["My answer is right."]))
+    register_script("slow-judge", lambda: ScriptedModel(["Answer: A"], delay=30))
+    at = open_prompts()
+    save_edit(at)
+    at.text_input(key="prompts.ab.arguer.model").set_value("scripted/page-debater")
+    at.text_input(key="prompts.ab.judge.model").set_value("scripted/slow-judge")
+    at.number_input(key="prompts.ab.count").set_value(2)
+    at.button(key="prompts.ab.run").click().run(timeout=TIMEOUT)
+    assert at.button(key="prompts.ab.stop").label == "Stop"  # the judge takes 30 s
+    settle(at.button(key="prompts.ab.stop").click().run(), "prompts.ab.stop", deadline_s=10)
+    assert not at.exception
+    assert "The A/B run was stopped" in at.error[0].value
+    [arm_a] = store.list_runs()  # arm B never started
+    assert arm_a.status == "interrupted"
+    assert not any("Changed" in d.value.columns for d in at.dataframe)  # no result to show
+    at.run()
+    assert not at.error  # said once

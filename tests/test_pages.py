@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,6 +39,17 @@ def single_page(tmp_path: Path, page: str, title: str) -> AppTest:
         "    page.run()\n"
     )
     return AppTest.from_file(str(entry), default_timeout=TIMEOUT)
+
+
+def settle(at: AppTest, stop_key: str, deadline_s: float = TIMEOUT) -> AppTest:
+    """Rerun a page that follows a background run until its Stop button (``stop_key``) is gone:
+    the run has ended and the page has shown how."""
+    end = time.monotonic() + deadline_s
+    while any(b.key == stop_key for b in at.button):
+        assert time.monotonic() < end, f"the run behind {stop_key!r} did not end"
+        time.sleep(0.1)
+        at.run()
+    return at
 
 
 def texts(at: AppTest) -> str:
