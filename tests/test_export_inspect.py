@@ -122,6 +122,9 @@ def test_a_unparseable_verdict_is_no_answer_and_stdout_is_refused(store, tiny_da
     [path] = export_inspect(store, tmp_path / "failed", [summary.info.id])
     failed = read_eval_log(str(path))
     assert failed.status == "error" and failed.error.message == "the run failed"
+    store.finish_run(summary.info.id, "budget")  # stopped at a budget: not a finished eval
+    [path] = export_inspect(store, tmp_path / "budget", [summary.info.id])
+    assert read_eval_log(str(path)).status == "cancelled"
     bad = CliRunner().invoke(cli, ["--db", str(store.url.database), "export", "--format",
                                    "inspect", "--out", "-"])  # fmt: skip
     assert bad.exit_code == 2 and "inspect writes a directory" in bad.output

@@ -63,8 +63,9 @@ from ..store import Store
 SCORER = "verdict"
 STATUS: dict[str, Literal["started", "success", "cancelled", "error"]] = {
     "done": "success", "running": "started", "interrupted": "cancelled", "failed": "error",
+    "budget": "cancelled",
 }  # fmt: skip
-"""A run's status → the log's."""
+"""A run's status → the log's (a run a budget stopped did not finish: ``cancelled``)."""
 
 
 def letter(index: int | None) -> str:
