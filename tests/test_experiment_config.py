@@ -60,7 +60,7 @@ def test_options_are_validated_by_the_protocol():
         ),
         (
             {"protocol": "duel"},
-            "protocol: unknown protocol 'duel' (allowed: blind, consultancy, open_consultancy, debate, open_debate, amplification, consistency, approval)",
+            "protocol: unknown protocol 'duel' (allowed: blind, consultancy, open_consultancy, debate, open_debate, amplification, consistency, approval, judge_probe)",
         ),
         ({"limit": 0}, "limit: input should be greater than or equal to 1 (got 0)"),
         (

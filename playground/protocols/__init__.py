@@ -15,6 +15,7 @@ from .registry import get_protocol, on_page, protocols, register, registered, se
 # isort: off
 from . import blind, consultancy, debate  # noqa: F401
 from . import amplification, consistency, approval  # noqa: F401
+from . import probe  # noqa: F401
 # isort: on
 
 
