@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "report"),
     "run": ("run", "run"),
     "runs": ("runs", "runs"),
+    "study": ("study", "study"),
     "tournament": ("tournament", "tournament"),
     "transcripts": ("fork", "transcripts"),
 }

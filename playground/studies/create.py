@@ -13,6 +13,7 @@ from ..records import utcnow
 from ..store import Store
 from ..store import studies as db
 from ..store.views import TranscriptView
+from ..team import audit
 from .spec import StudyError, StudySpec
 from .tasks import approval_steps, judging_body
 
@@ -143,6 +144,10 @@ def create_study(
         tasks,
         slots,
     )
+    audit.record(
+        store, by or audit.LOCAL_ACTOR, "study.create", study_id,
+        {"name": spec.name, "kind": spec.kind, "tasks": len(tasks), "k": spec.k},
+    )  # fmt: skip
     return study_id
 
 
@@ -165,10 +170,11 @@ def list_studies(store: Store) -> list[StudyInfo]:
     return [get_study(store, row["id"]) for row in db.list_studies(store)]
 
 
-def close_study(store: Store, study_id: str) -> None:
+def close_study(store: Store, study_id: str, *, by: str | None = None) -> None:
     """Close a study: nobody gets a new task; what was submitted stays."""
     get_study(store, study_id)
     db.set_status(store, study_id, "closed")
+    audit.record(store, by or audit.LOCAL_ACTOR, "study.close", study_id)
 
 
 def order_key(seed: int, person: str, task_id: str) -> str:

@@ -17,6 +17,7 @@ from .. import __version__
 from ..records import Provenance, RoleProvenance, Verdict, score, utcnow
 from ..store import Store
 from ..store import studies as db
+from ..team import audit
 from .create import order_key
 from .spec import StudyError, StudySpec
 from .tasks import OtherVerdict, TaskView, to_view
@@ -216,6 +217,10 @@ def submit(
     if outcome == "already":
         again = db.slot_by_assignment(store, assignment_id)
         return str(again["verdict_id"]) if again else verdict_id
+    audit.record(
+        store, person, "task.judge", f"{row['id']}/{task['id']}",
+        {"verdict_id": verdict_id, "seconds": taken},
+    )  # fmt: skip
     return verdict_id
 
 
@@ -237,7 +242,11 @@ def skip(store: Store, assignment_id: str, person: str, reason: str) -> None:
     slot = db.slot_by_assignment(store, assignment_id)
     if slot is None or slot["person"] != person or slot["state"] != "leased":
         raise StudyError(f"assignment {assignment_id!r} is not a task {person} holds")
-    db.release(store, slot["study_id"], assignment_id, person, reason.strip())
+    if db.release(store, slot["study_id"], assignment_id, person, reason.strip()):
+        audit.record(
+            store, person, "task.skip", f"{slot['study_id']}/{slot['task_id']}",
+            {"reason": reason.strip()},
+        )  # fmt: skip
 
 
 def progress(store: Store, study_id: str, person: str) -> Progress:
