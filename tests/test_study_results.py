@@ -138,3 +138,17 @@ def test_cli_bad_study_files_get_one_line(store, tiny_dataset, tmp_path, body, m
     assert result.exit_code != 0
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0], result.output
+
+
+def test_the_example_study_file_parses_with_careful_defaults():
+    from pathlib import Path
+
+    from playground.studies import load_spec
+
+    spec = load_spec(Path(__file__).parent.parent / "examples/studies/pilot.toml")
+    assert (
+        spec.k == 3
+        and spec.stepped
+        and spec.blinding.model_dump()
+        == dict.fromkeys(("passage", "true_answer", "model_names", "other_verdicts"), "hidden")
+    )
