@@ -2,6 +2,12 @@
 
 One `Limiter` is shared by every seat that uses the same provider in a run; retries wait their
 turn like first attempts, so a rate-limited endpoint is not hammered by its own retries.
+
+The calls-in-flight limit adapts (additive increase, multiplicative decrease): it starts at the
+configured ``max_in_flight``, halves (at most once a second, never below 1) when an attempt is
+refused with HTTP 429 or a response says ``x-ratelimit-remaining-requests`` / ``-tokens`` is 0,
+holds every new start back for the ``retry-after`` the server asked for, and grows by one after
+each run of successful calls as long as the limit in force, up to the configured one again.
 """
 
 from __future__ import annotations
@@ -30,14 +36,28 @@ class Limiter(AbstractAsyncContextManager["Limiter"]):
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self._slots = asyncio.Semaphore(limits.max_in_flight) if limits.max_in_flight else None
+        self.in_force: int | None = limits.max_in_flight
+        """Calls that may be in flight now: the configured limit, lowered while rate-limited."""
+        self.lowest: int | None = limits.max_in_flight
+        """The lowest limit in force so far, to record with the run."""
+        self.rate_limited = 0
+        """Attempts refused for the rate (HTTP 429) or answered with nothing remaining."""
+        self._in_flight = 0
+        self._ok_streak = 0
+        self._lowered_at = -1e9
+        self._paused_until = 0.0
+        self._free = asyncio.Condition()
         self._interval = 60.0 / limits.requests_per_minute if limits.requests_per_minute else 0.0
         self._next_start = 0.0
         self._pacing = asyncio.Lock()
 
     async def __aenter__(self) -> Limiter:
-        if self._slots:
-            await self._slots.acquire()
+        while (pause := self._paused_until - time.monotonic()) > 0:
+            await asyncio.sleep(pause)  # the server asked for a pause (retry-after)
+        if self.in_force is not None:
+            async with self._free:
+                await self._free.wait_for(lambda: self._in_flight < (self.in_force or 1))
+                self._in_flight += 1
         try:
             if self._interval:
                 async with self._pacing:
@@ -47,8 +67,7 @@ class Limiter(AbstractAsyncContextManager["Limiter"]):
                 if wait > 0:
                     await asyncio.sleep(wait)
         except BaseException:  # cancelled while pacing: give the slot back
-            if self._slots:
-                self._slots.release()
+            await self._release(None)
             raise
         return self
 
@@ -58,8 +77,56 @@ class Limiter(AbstractAsyncContextManager["Limiter"]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._slots:
-            self._slots.release()
+        await self._release(exc, done=True)
+
+    async def _release(self, error: BaseException | None, done: bool = False) -> None:
+        if self.in_force is None:
+            return
+        async with self._free:
+            self._in_flight -= 1
+            if done:
+                self._adapt(error)
+            self._free.notify_all()
+
+    def _adapt(self, error: BaseException | None) -> None:
+        ceiling = self.limits.max_in_flight or 1
+        now = time.monotonic()
+        if error is not None and rate_limited(error):
+            self.rate_limited += 1
+            self._ok_streak = 0
+            if now - self._lowered_at >= 1.0:
+                self.in_force = max(1, (self.in_force or ceiling) // 2)
+                self.lowest = min(self.lowest or ceiling, self.in_force)
+                self._lowered_at = now
+            asked = retry_after_s(error)
+            if asked:
+                self._paused_until = max(self._paused_until, now + min(asked, 60.0))
+        elif error is None and (self.in_force or ceiling) < ceiling:
+            self._ok_streak += 1
+            if self._ok_streak >= (self.in_force or 1):
+                self.in_force = (self.in_force or 1) + 1
+                self._ok_streak = 0
+
+
+def rate_limited(error: BaseException) -> bool:
+    """Whether a failed attempt says the endpoint is rate-limiting us: HTTP 429, or a
+    ``x-ratelimit-remaining-requests`` / ``-tokens`` header of 0."""
+    response = getattr(error, "response", None)
+    status = getattr(error, "status_code", None) or getattr(response, "status_code", None)
+    if status == 429:
+        return True
+    headers = getattr(response, "headers", None) or {}
+    return any(
+        str(headers.get(f"x-ratelimit-remaining-{what}", "")).strip() == "0"
+        for what in ("requests", "tokens")
+    )
+
+
+def retry_after_s(error: BaseException) -> float | None:
+    """The pause a rate-limited response asked for (``retry-after-ms``, ``retry-after``)."""
+    from .remote import retry_after  # the one parser of these headers
+
+    return retry_after(error)
 
 
 class Limiters(Limiter):

@@ -75,6 +75,8 @@ class LoopbackServer(ABC):
         self.retry_after = retry_after
         self.hang = hang
         self.trickle_every = trickle_every
+        self.fault_headers: dict[str, str] = {}
+        """Extra headers on every status fault (e.g. ``x-ratelimit-remaining-requests: 0``)."""
         self.redirect_to: str | None = None
         """Origin a 3xx fault points to (``Location`` is it plus the request's path)."""
         """Seconds between the bytes (or SSE comments) of a ``trickle`` fault."""
@@ -238,7 +240,7 @@ class LoopbackServer(ABC):
             return handler.abort()
         if fault and kind and kind.isdigit():
             status = int(kind)
-            headers = {}
+            headers = dict(self.fault_headers)
             retry_after = fault.retry_after or (self.retry_after if status == 429 else None)
             if retry_after is not None:
                 headers["Retry-After"] = retry_after
