@@ -66,3 +66,13 @@ def test_the_whole_endpoint_is_in_the_key_and_never_stored(store, tmp_path):
         rows = conn.execute("SELECT key, model, response FROM response_cache").fetchall()
     assert rows and all(len(k) == 64 for k, _, _ in rows)
     assert all("responses" not in model and "responses" not in r for _, model, r in rows)
+
+
+def test_models_say_their_endpoint_and_init_in_public():
+    secret = "http://user:pw@127.0.0.1:9/v1?api-version=2024-10-01"
+    remote = get_model("openai/m", base_url=secret, credentials=Credentials())
+    assert remote.endpoint == secret  # as configured: it only enters the key's hash
+    assert "pw" not in str(remote.describe())  # the log sees the scrubbed one
+    chat = get_model(FAKE, responses=["x"])
+    assert chat.init == {"responses": ["x"]}  # the langchain fields the caller set
+    assert remote.init == {}

@@ -118,8 +118,15 @@ class BatchModel(Model):
         self.engine = engine
         self.collector = collector
         self.max_reply_chars = inner.max_reply_chars
-        self._endpoint = getattr(inner, "_endpoint", None)  # the same response-cache key
         # no per-call deadline: a batch may take hours; its polling has the run's deadline
+
+    @property
+    def endpoint(self) -> str | None:
+        return self.inner.endpoint  # the same response-cache key
+
+    @property
+    def init(self) -> dict[str, Any]:
+        return self.inner.init
 
     def check_config(self, config: GenerateConfig) -> None:
         self.inner.check_config(config)

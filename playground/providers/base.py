@@ -146,6 +146,18 @@ class Model(ABC):
         """The string a user would write for this model, e.g. ``openai/gpt-4o-mini``."""
         return f"{self.provider}/{self.name}"
 
+    @property
+    def endpoint(self) -> str | None:
+        """The URL it calls, exactly as configured (credentials and all: it only enters the
+        response-cache key's hash, never the log); None: the provider's default."""
+        return self.base_url or None
+
+    @property
+    def init(self) -> dict[str, Any]:
+        """What the role's ``init`` made of it, for the response-cache key: empty when nothing
+        tells two models of one name apart."""
+        return {}
+
     async def generate(
         self,
         messages: Sequence[Message],

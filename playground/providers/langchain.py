@@ -130,6 +130,11 @@ class LangChainModel(Model):
     def retry_after(self, error: BaseException) -> float | None:
         return remote.retry_after(error)
 
+    @property
+    def init(self) -> dict[str, Any]:
+        """The chat model's constructor fields as given (those the caller set)."""
+        return self.chat_model.model_dump(exclude_unset=True)
+
     def describe(self) -> dict[str, Any]:
         # Constructor options may hold keys: record the class, never the options.
         cls = type(self.chat_model)

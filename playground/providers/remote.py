@@ -262,6 +262,10 @@ class RemoteModel(Model):
         self.max_reply_chars = max_reply_chars
         self._body_chars = max_reply_chars  # what the HTTP body cap is derived from
 
+    @property
+    def endpoint(self) -> str | None:
+        return self._endpoint.get_secret_value() or None
+
     def _client(self) -> Any:
         key = (self.provider, self._endpoint, self._api_key, self.timeout, self._body_chars)
         read_timeout = min(self.timeout, READ_TIMEOUT)

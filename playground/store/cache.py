@@ -12,10 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from pydantic import SecretStr
 
 from ..providers import Completion, GenerateConfig, Message, Model, Usage
 from ..records import utcnow
@@ -50,24 +49,14 @@ def endpoint(model: Model) -> str | None:
     ``api-version`` selects what answers): the model's own ``base_url``, not the scrubbed one
     its provenance shows (remote models keep it as a `SecretStr`). It only enters the key's
     hash."""
-    for name in ("endpoint", "_endpoint", "base_url"):
-        raw: Any = getattr(model, name, None)
-        if isinstance(raw, SecretStr):
-            raw = raw.get_secret_value()
-        if isinstance(raw, str) and raw:
-            return raw
-    return model.describe().get("base_url")
+    return model.endpoint or model.describe().get("base_url")
 
 
 def init_hash(model: Model) -> str | None:
     """A sha256 of what the role's ``init`` made of the model: ``model.init`` when the provider
     records its options, else a langchain model's constructor fields as given (``chat_model``,
     fields set by the caller). None when there is nothing to tell two such models apart."""
-    init = getattr(model, "init", None)
-    if not init:
-        chat = getattr(model, "chat_model", None)
-        if chat is not None and hasattr(chat, "model_dump"):
-            init = chat.model_dump(exclude_unset=True)
+    init = model.init
     if not init:
         return None
     canonical = json.dumps(init, sort_keys=True, ensure_ascii=False, default=_opaque)
