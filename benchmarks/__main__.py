@@ -3,7 +3,12 @@
 import importlib
 import sys
 
-BENCHMARKS = ["benchmarks.startup", "benchmarks.debate_concurrency", "benchmarks.analysis_scale"]
+BENCHMARKS = [
+    "benchmarks.startup",
+    "benchmarks.debate_concurrency",
+    "benchmarks.analysis_scale",
+    "benchmarks.assignment",
+]
 
 for name in BENCHMARKS:
     try:

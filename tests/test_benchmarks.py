@@ -26,3 +26,12 @@ def test_startup_benchmark_times_every_command(capsys):
     for label in ("bare `import openai`", "playground --help", "playground runs",
                   "playground report --help", "playground run (1 item, 3 calls)"):  # fmt: skip
         assert re.search(re.escape(label) + r"\s+\d+\.\d\d s\s+[+-]\d+\.\d\d s", out), label
+
+
+def test_assignment_benchmark_fills_every_slot_exactly_k_times(capsys):
+    from benchmarks import assignment
+
+    assignment.main(["--annotators", "4", "--items", "3", "--k", "2", "--no-pg"])
+    out = capsys.readouterr().out
+    assert "4 annotators (threads), 6 tasks × k = 2" in out
+    assert re.search(r"sqlite\s+12\s+yes\s+\d+\.\d ms", out)
