@@ -19,6 +19,7 @@ page = st.navigation(
         st.Page("pages/debate.py", title="Debate", icon=":material/forum:", default=True),
         st.Page("pages/amplification.py", title="Amplification", icon=":material/account_tree:"),
         st.Page("pages/consistency.py", title="Consistency", icon=":material/rule:"),
+        st.Page("pages/probes.py", title="Bias probes", icon=":material/balance:"),
         st.Page("pages/approval.py", title="Approval", icon=":material/thumbs_up_down:"),
         st.Page("pages/batch.py", title="Batch", icon=":material/playlist_play:"),
         st.Page("pages/prompts.py", title="Prompts", icon=":material/edit_note:"),

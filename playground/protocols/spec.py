@@ -71,10 +71,11 @@ class ProtocolInfo(_Spec):
 
     label: str = Field(description="Its name in menus and status lines, e.g. 'Open debate'.")
     summary: str = Field(description="One or two sentences under the menu.")
-    page: Literal["debate", "amplification", "consistency", "approval"] | None = Field(
+    page: Literal["debate", "amplification", "consistency", "approval", "probe"] | None = Field(
         None,
         description="The page that runs it: 'debate' puts it in the Debate page's menu (any "
-        "judged protocol whose items are questions with a true answer).",
+        "judged protocol whose items are questions with a true answer); 'probe' puts it in "
+        "the Bias probes page's menu (a protocol re-judging a logged run, run:<id>).",
     )
     menu_order: int = Field(100, description="Place in its page's menu (lower first).")
     seat_styles: dict[str, SeatStyle] = Field(default_factory=dict)

@@ -79,7 +79,7 @@ class JudgeProbe(Protocol[ProbeOptions]):
         label="Judge bias probes",
         summary="Re-judges a logged run's debates with one factor changed (length, labels, "
         "confident framing, order) and reports how much each moves the judge.",
-        page="consistency",
+        page="probe",
         menu_order=50,
         seat_styles=JUDGE_STYLES,
         form=(
