@@ -20,9 +20,10 @@ from playground.analysis.frame import Frames
 from playground.analysis.paired import ITEM, item_fields
 from playground.analysis.report import Section
 from playground.export import write_jsonl
+from playground.export.extras import INSPECT_EXTRA, inspect_installed
 from playground.export.flat import flat_tables, table_bytes
 from playground.export.markdown import item_markdown, run_items, safe_name
-from playground.safetext import md_line
+from playground.safetext import md_code, md_line
 from playground.store import Store
 from playground.store.queries import log_version
 from playground.store.tags import parse_tags, set_run_tags
@@ -178,8 +179,11 @@ def exports(store: Store, selection: Frames, filters: Filters) -> None:
     cols = st.columns(6)
     cols[0].download_button("JSONL", jsonl, "verdicts.jsonl", "application/jsonl",
                             key="an.x.jsonl", on_click="ignore")  # fmt: skip
-    cols[5].download_button("Inspect logs (zip)", inspect_logs, "inspect-logs.zip",
-                            "application/zip", key="an.x.inspect", on_click="ignore")  # fmt: skip
+    if inspect_installed():
+        cols[5].download_button("Inspect logs (zip)", inspect_logs, "inspect-logs.zip",
+                                "application/zip", key="an.x.inspect", on_click="ignore")  # fmt: skip
+    else:
+        cols[5].caption(f"Inspect logs need inspect_ai: {md_code(INSPECT_EXTRA)}")
     for i, (label, which, fmt) in enumerate(
         [("Verdicts CSV", 0, "csv"), ("Turns CSV", 1, "csv"),
          ("Verdicts Parquet", 0, "parquet"), ("Turns Parquet", 1, "parquet")], start=1

@@ -12,6 +12,7 @@ import click
 from ..analysis import apply, load_frames
 from ..export import write_jsonl
 from ..export.approvals import write_approvals
+from ..export.extras import MissingExtra
 from ..export.flat import export_flat, turns_path
 from ..export.markdown import export_markdown, item_markdown, run_items, safe_name
 from .filtering import check_runs, filter_options, filters_from
@@ -51,7 +52,10 @@ def export(obj, fmt: str, out: str, item_id: str | None, approvals: bool, **kw) 
     elif fmt == "inspect":
         if out == "-":
             raise click.UsageError("--out: inspect writes a directory of logs; give its name")
-        from ..export.inspect import export_inspect  # inspect_ai is heavy: only here
+        try:
+            from ..export.inspect import export_inspect  # inspect_ai is heavy: only here
+        except MissingExtra as exc:
+            raise click.ClickException(str(exc)) from None
 
         runs: list[str | None] = list(filters.runs) or [None]
         written = export_inspect(store, out, runs, ids)

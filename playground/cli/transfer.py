@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..export import ImportFileError, read_jsonl
+from ..export.extras import MissingExtra
 from ..records import Record
 from ..store.importer import BadRecord, ImportConflict, import_records
 
@@ -30,10 +31,8 @@ def read_any(path: str) -> list[Record]:
     if is_inspect_log(path):
         try:
             from ..export.inspect_log import read_inspect
-        except ImportError as exc:  # pragma: no cover - the dev extra installs inspect_ai
-            raise ImportFileError(
-                f"{path}: reading Inspect logs needs inspect_ai ({exc})"
-            ) from None
+        except MissingExtra as exc:  # the [inspect] extra is not installed
+            raise ImportFileError(f"{path}: {exc}") from None
         return list(read_inspect(path))
     return list(read_jsonl(path))
 

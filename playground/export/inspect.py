@@ -30,35 +30,41 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from inspect_ai.log import (
-    EvalConfig,
-    EvalDataset,
-    EvalError,
-    EvalLog,
-    EvalMetric,
-    EvalPlan,
-    EvalPlanStep,
-    EvalResults,
-    EvalSample,
-    EvalScore,
-    EvalSpec,
-    EvalStats,
-    write_eval_log,
-)
-from inspect_ai.model import (
-    ChatMessage,
-    ChatMessageAssistant,
-    ChatMessageUser,
-    GenerateConfig,
-    ModelConfig,
-    ModelOutput,
-    ModelUsage,
-)
-from inspect_ai.scorer import CORRECT, INCORRECT, NOANSWER, Score
-
 from .. import __version__
 from ..records import Record, RoleProvenance, Turn
 from ..store import Store
+from .extras import is_missing, missing_inspect
+
+try:
+    from inspect_ai.log import (
+        EvalConfig,
+        EvalDataset,
+        EvalError,
+        EvalLog,
+        EvalMetric,
+        EvalPlan,
+        EvalPlanStep,
+        EvalResults,
+        EvalSample,
+        EvalScore,
+        EvalSpec,
+        EvalStats,
+        write_eval_log,
+    )
+    from inspect_ai.model import (
+        ChatMessage,
+        ChatMessageAssistant,
+        ChatMessageUser,
+        GenerateConfig,
+        ModelConfig,
+        ModelOutput,
+        ModelUsage,
+    )
+    from inspect_ai.scorer import CORRECT, INCORRECT, NOANSWER, Score
+except ModuleNotFoundError as exc:  # the [inspect] extra
+    if not is_missing("inspect_ai", exc):
+        raise
+    raise missing_inspect("writing Inspect eval logs") from None
 
 SCORER = "verdict"
 STATUS: dict[str, Literal["started", "success", "cancelled", "error"]] = {

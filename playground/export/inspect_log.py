@@ -22,9 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.log import EvalLog, EvalSample, read_eval_log
-from inspect_ai.scorer import Score
-
 from .. import __version__
 from ..records import (
     Assignment,
@@ -39,6 +36,15 @@ from ..records import (
     score,
 )
 from . import ImportFileError
+from .extras import is_missing, missing_inspect
+
+try:
+    from inspect_ai.log import EvalLog, EvalSample, read_eval_log
+    from inspect_ai.scorer import Score
+except ModuleNotFoundError as exc:  # the [inspect] extra
+    if not is_missing("inspect_ai", exc):
+        raise
+    raise missing_inspect("reading Inspect eval logs") from None
 
 PROTOCOL = "inspect"
 ROLE = "judge"
