@@ -281,6 +281,7 @@ class Collector:
         while calls:
             placed = self.log.placed(self.run_id, [c.key for c in calls])
             earlier: dict[str, tuple[str, list[tuple[str, _Call]]]] = {}
+            delivered: set[str] = set()
             fresh = []
             for call in calls:
                 where = placed.get(call.key)
@@ -289,8 +290,10 @@ class Collector:
                 else:
                     entry = earlier.setdefault(where.remote_id, (where.batch_id, []))
                     entry[1].append((where.custom_id, call))
+                    if where.state == "ok":
+                        delivered.add(where.custom_id)
             jobs = [
-                self._collect(engine, wave, local, remote, pairs)
+                self._collect(engine, wave, local, remote, pairs, delivered)
                 for remote, (local, pairs) in earlier.items()
             ]
             self.stats.resumed += len(earlier)
@@ -327,8 +330,12 @@ class Collector:
         local: str,
         remote: str,
         pairs: list[tuple[str, _Call]],
+        delivered: frozenset[str] | set[str] = frozenset(),
     ) -> list[_Call]:
-        """Poll one batch until it ends, then hand out its results; the calls to retry."""
+        """Poll one batch until it ends, then hand out its results; the calls to retry.
+
+        A result in ``delivered`` was handed out before a kill, and its (abandoned) turn holds
+        its cost already: handed out again it costs nothing, with ``meta.batch_reused``."""
         await self._poll(engine, wave, local, remote, len(pairs))
         outcomes, missing = await engine.results(remote)
         states: dict[str, str] = {}
@@ -337,6 +344,9 @@ class Collector:
             outcome = outcomes.get(cid, missing)
             if isinstance(outcome, Completion):
                 outcome.meta = {**outcome.meta, "batch_id": remote}
+                if cid in delivered:
+                    outcome.usage.cost_usd = 0.0 if outcome.usage.cost_usd is not None else None
+                    outcome.meta["batch_reused"] = True
                 states[cid] = "ok"
                 self._resolve(call, outcome)
             elif isinstance(outcome, ItemError) and outcome.retryable and call.attempts < RETRIES:
@@ -346,6 +356,9 @@ class Collector:
                 states[cid] = "failed"
                 text = f"{engine.model.model_string}: batch {remote}: {outcome.message}"
                 self._resolve(call, ProviderError(" ".join(text.split())[:500]))
+        # let the transcripts record the turns first: a kill now finds these still pending
+        for _ in range(2):
+            await asyncio.sleep(0)
         self.log.settle(local, states)
         ok = sum(1 for s in states.values() if s == "ok")
         self.log.update(local, "collected", ok, len(states) - ok)

@@ -50,6 +50,8 @@ class Placed:
     batch_id: str
     remote_id: str
     custom_id: str
+    state: str
+    """``ok``: its result was handed out (and recorded as a turn) before; ``pending``: not yet."""
 
 
 class BatchLog:
@@ -139,7 +141,9 @@ class BatchLog:
         with self.store.engine.connect() as conn:
             for start in range(0, len(keys), 500):
                 rows = conn.execute(
-                    sa.select(r.c.request_key, r.c.batch_id, r.c.custom_id, b.c.remote_id)
+                    sa.select(
+                        r.c.request_key, r.c.batch_id, r.c.custom_id, r.c.state, b.c.remote_id
+                    )
                     .join(b, b.c.id == r.c.batch_id)
                     .where(
                         r.c.run_id == run_id,
@@ -150,7 +154,9 @@ class BatchLog:
                     .order_by(b.c.created_at)
                 )
                 for row in rows:  # the latest batch wins
-                    found[row.request_key] = Placed(row.batch_id, row.remote_id, row.custom_id)
+                    found[row.request_key] = Placed(
+                        row.batch_id, row.remote_id, row.custom_id, row.state
+                    )
         return found
 
     def of_run(self, run_id: str) -> list[StoredBatch]:

@@ -41,6 +41,8 @@ class BatchJobs:
         """Status reads a batch answers ``in_progress`` before it ends."""
         self.item_faults: list[str | None] = []
         self.expire_batches = 0
+        self.hold_from: int | None = None
+        """Batches from this one on (0 = the first created) stay in progress while it is set."""
         self.jobs: dict[str, dict[str, Any]] = {}
         """Batch id → {"requests": [(custom_id, body)], "reads": n, "results": … once ended}."""
         self.created: list[str] = []
@@ -59,7 +61,8 @@ class BatchJobs:
         with self.lock:
             job = self.jobs[batch_id]
             job["reads"] += 1
-            if job["results"] is None and job["reads"] > self.polls:
+            held = self.hold_from is not None and self.created.index(batch_id) >= self.hold_from
+            if job["results"] is None and job["reads"] > self.polls and not held:
                 expire = self.expire_batches > 0
                 self.expire_batches -= expire
                 half = (len(job["requests"]) + 1) // 2
