@@ -25,9 +25,12 @@ def start(
     credentials: Credentials,
     resume: str | None = None,
     budget: dict[str, float | None] | None = None,
+    batch: bool = False,
 ) -> None:
     try:
         experiment = None if resume else parse_experiment(tomllib.loads(text))
+        if experiment is not None and batch:
+            experiment.batch = True  # the provider batch engines, as --batch
     except tomllib.TOMLDecodeError as exc:
         st.error(f"experiment: not valid TOML ({md_line(exc)})")
         return
@@ -47,6 +50,8 @@ def show(job: RunHandle[RunSummary]) -> None:
         if not job.finished and stop.button("Stop", key=f"stop.{job.run_id}"):
             job.cancel()
         st.progress(p.fraction, text=f"{p.done} of {p.total} transcripts")
+        if batches := p.batch_line():
+            st.caption(md_line(batches))
         cols = st.columns(5)
         cols[0].metric("ok", fmt_int(c["ok"]), f"{p.correct} correct", delta_color="off")
         cols[1].metric("unparseable", fmt_int(c["unparseable"]))
@@ -110,11 +115,17 @@ with st.expander("Budget (0: none); laid over the file's, for a start or a resum
         ),
     }
     budget: dict[str, float | None] = {k: v for k, v in given.items() if v}
+use_batch = st.checkbox(
+    "Send the calls through the providers' batch APIs (half price, results within 24 h)",
+    key="batch.engines",
+    help="OpenAI Batch and Anthropic Message Batches, wave by wave (as batch = true in the file "
+    "or playground run --batch); openai/… and anthropic/… seats only.",
+)
 left, right = st.columns(2)
 if left.button(
     "Start in the background", type="primary", icon=":material/play_arrow:", key="batch.start"
 ):
-    start(text, credentials, budget=budget)
+    start(text, credentials, budget=budget, batch=use_batch)
 stopped = ("interrupted", "running", "budget")
 resumable = [r.id for r in get_store().list_runs(50) if r.status in stopped]
 resumable = [r for r in resumable if r not in background_runs() or background_runs()[r].finished]
