@@ -6,6 +6,7 @@ import sys
 BENCHMARKS = [
     "benchmarks.startup",
     "benchmarks.debate_concurrency",
+    "benchmarks.batch_engines",
     "benchmarks.analysis_scale",
     "benchmarks.assignment",
 ]

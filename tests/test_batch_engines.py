@@ -200,3 +200,14 @@ def test_seats_without_a_batch_api_are_refused_in_one_line(store, tiny_dataset, 
         run(exp, store, models={"judge": seat(kind)})
     assert "\n" not in str(caught.value) and str(caught.value).startswith("batch: roles.judge")
     assert store.list_runs() == []  # refused before anything was recorded
+
+
+def test_batch_benchmark_reports_its_figures(capsys):
+    from benchmarks import batch_engines
+
+    batch_engines.main(["--n", "2", "--rounds", "1", "--fail", "0"])
+    out = capsys.readouterr().out
+    # 2 items x 2 positions, one round: the debaters' wave, then the judges'
+    assert "| model calls (turns) | 12 | 12 |" in out
+    assert "| waves | - | 2 |" in out and "| provider batches | - | 2 |" in out
+    assert "simulated cost saving: 50.0%" in out
