@@ -75,3 +75,32 @@ def test_calls_never_exceed_the_limit_in_force(endpoint):  # noqa: F811
 
     asyncio.run(go())
     assert 1 <= peak <= 3  # 2 in force, growing by one after two successes
+
+
+def test_a_run_records_and_reports_the_limit_in_force(tmp_path, openai_server):
+    from click.testing import CliRunner
+    from test_cli import judge_or_debater, write_experiment
+
+    from playground.cli import cli
+    from playground.store import Store
+
+    openai_server.responder = judge_or_debater
+    openai_server.faults = ["429:0"]
+    url = openai_server.base_url
+    exp = write_experiment(
+        tmp_path / "e.toml",
+        f'[roles.debater]\nmodel = "openai/m"\nbase_url = "{url}"\n'
+        f'[roles.judge]\nmodel = "openai/m"\nbase_url = "{url}"\n'
+        "[limits.openai]\nmax_in_flight = 4\n",
+        extra="concurrency = 1",
+    )
+    db = tmp_path / "log.db"
+    result = CliRunner().invoke(cli, ["--db", str(db), "run", str(exp)])
+    assert result.exit_code == 0, result.output
+    assert "limit openai: 4 calls in flight, lowered to 2 after 1 rate-limited attempts" in (
+        result.stdout
+    )
+    [run] = Store(f"sqlite:///{db}").list_runs()
+    record = run.config["limits_in_force"]["openai"]
+    assert record["max_in_flight"] == 4 and record["lowest"] == 2 and record["rate_limited"] == 1
+    assert record["in_force"] == 4  # 20 calls: grown back

@@ -22,7 +22,7 @@ from ..prompts import PromptError, get_prompt
 from ..protocols import Protocol, Seat, TranscriptContext
 from ..protocols.base import LOGGED
 from ..providers import Credentials, GenerateConfig, Model, ProviderError, RetryPolicy, get_model
-from ..providers.limits import Limiter, Limiters, Limits
+from ..providers.limits import Limiter, Limiters, Limits, in_use
 from ..records import Item, Provenance, RoleProvenance, plan_key
 from ..store import RunInfo, Store
 from ..store.cache import ResponseCache
@@ -53,12 +53,21 @@ class RunSummary:
         i = self.info
         ok, bad, err = (i.verdicts.get(s, 0) for s in ("ok", "unparseable", "error"))
         accuracy = f"{i.accuracy:.1%} of scored verdicts" if i.accuracy is not None else "n/a"
-        return [
-            f"run {i.id} ({i.name}): {i.status} in {self.seconds:.1f}s",
-            f"transcripts: {i.transcripts}   verdicts: {ok} ok, {bad} unparseable, {err} error",
-            f"correct: {i.correct}   accuracy: {accuracy}",
-            f"tokens: {i.input_tokens} in, {i.output_tokens} out   cost: ${i.cost_usd:.4f}",
-        ] + ([f"stopped: {self.stopped}; raise it and --resume {i.id}"] if self.stopped else [])
+        return (
+            [
+                f"run {i.id} ({i.name}): {i.status} in {self.seconds:.1f}s",
+                f"transcripts: {i.transcripts}   verdicts: {ok} ok, {bad} unparseable, {err} error",
+                f"correct: {i.correct}   accuracy: {accuracy}",
+                f"tokens: {i.input_tokens} in, {i.output_tokens} out   cost: ${i.cost_usd:.4f}",
+            ]
+            + ([f"stopped: {self.stopped}; raise it and --resume {i.id}"] if self.stopped else [])
+            + [
+                f"limit {name}: {r['max_in_flight']} calls in flight, lowered to {r['lowest']} after "
+                f"{r['rate_limited']} rate-limited attempts, {r['in_force']} at the end"
+                for name, r in (i.config.get("limits_in_force") or {}).items()
+                if r.get("rate_limited")
+            ]
+        )
 
 
 def build_seats(
@@ -78,7 +87,11 @@ def build_seats(
     """
     protocol = experiment.protocol_class()
     limiters: dict[str, Limiter] = {}
-    calls = Limiter(Limits(max_in_flight=experiment.max_calls)) if experiment.max_calls else None
+    calls = (
+        Limiter(Limits(max_in_flight=experiment.max_calls), name="max_calls")
+        if experiment.max_calls
+        else None
+    )
 
     def build(
         role: str, config: RoleConfig, generate: GenerateConfig
@@ -95,7 +108,9 @@ def build_seats(
         )
         limiter: Limiter | None = None
         if limit_key is not None:
-            limiter = limiters.setdefault(limit_key, Limiter(experiment.limits[limit_key]))
+            limiter = limiters.setdefault(
+                limit_key, Limiter(experiment.limits[limit_key], name=limit_key)
+            )
         if calls is not None:
             limiter = Limiters(limiter, calls) if limiter is not None else calls
         return model, limiter
@@ -333,7 +348,8 @@ async def run_experiment(
     finally:
         if batcher:
             await batcher.close()
-        store.finish_run(run_id, status)
+        adapted = {k: v.record() for k, v in in_use(s.limiter for s in seats.values()).items()}
+        store.finish_run(run_id, status, extra={"limits_in_force": adapted} if adapted else None)
     info = store.get_run(run_id)
     assert info is not None
     return RunSummary(info=info, seconds=time.perf_counter() - started, stopped=guard.reason)

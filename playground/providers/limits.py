@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 
@@ -34,8 +35,10 @@ class Limits(BaseModel):
 class Limiter(AbstractAsyncContextManager["Limiter"]):
     """``async with limiter:`` around one call attempt."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, name: str = "") -> None:
         self.limits = limits
+        self.name = name
+        """What the limit is for (``openai``, a model string, ``max_calls``), for the record."""
         self.in_force: int | None = limits.max_in_flight
         """Calls that may be in flight now: the configured limit, lowered while rate-limited."""
         self.lowest: int | None = limits.max_in_flight
@@ -106,6 +109,28 @@ class Limiter(AbstractAsyncContextManager["Limiter"]):
             if self._ok_streak >= (self.in_force or 1):
                 self.in_force = (self.in_force or 1) + 1
                 self._ok_streak = 0
+
+    def record(self) -> dict[str, int | None]:
+        """The limit as configured, the lowest in force and the one in force now, and how many
+        attempts were rate-limited: what a run records of it."""
+        return {
+            "max_in_flight": self.limits.max_in_flight,
+            "lowest": self.lowest,
+            "in_force": self.in_force,
+            "rate_limited": self.rate_limited,
+        }
+
+
+def in_use(limiters: Iterable[Limiter | None]) -> dict[str, Limiter]:
+    """The distinct calls-in-flight limiters among ``limiters`` (a `Limiters` counts as its
+    parts), by name."""
+    found: dict[str, Limiter] = {}
+    for limiter in limiters:
+        parts = limiter.limiters if isinstance(limiter, Limiters) else (limiter,)
+        for part in parts:
+            if part is not None and part.limits.max_in_flight:
+                found.setdefault(part.name or f"limit {len(found) + 1}", part)
+    return found
 
 
 def rate_limited(error: BaseException) -> bool:

@@ -24,7 +24,7 @@ from ..records import plan_key, utcnow
 from .migrations import migrate
 from .redact import scrub
 from .views import RunInfo, TranscriptView, build_records, build_transcripts, run_info
-from .writes import StoreUnavailable, WritePolicy, retrying
+from .writes import StoreUnavailable, WritePolicy, describe, retrying
 
 __all__ = ["RunInfo", "Store", "StoreUnavailable", "TranscriptView", "WritePolicy", "default_url"]
 
@@ -167,15 +167,24 @@ class Store:
             ),
         )
 
-    def finish_run(self, run_id: str, status: str) -> None:
-        """Record how a run ended. A run stopping as ``failed`` because the store cannot be
-        written may not get even this far: it then stays ``running``, which resumes too."""
+    def finish_run(self, run_id: str, status: str, extra: dict[str, Any] | None = None) -> None:
+        """Record how a run ended, with ``extra`` keys laid over its stored config (e.g. the
+        limits in force). A run stopping as ``failed`` because the store cannot be written may
+        not get even this far: it then stays ``running``, which resumes too."""
+        values: dict[str, Any] = {"status": status, "finished_at": utcnow()}
+        if extra:
+            try:
+                with self.engine.connect() as conn:
+                    stored = conn.execute(
+                        sa.select(self.runs.c.config).where(self.runs.c.id == run_id)
+                    ).scalar()
+                values["config"] = scrub({**(stored or {}), **extra})
+            except sa.exc.SQLAlchemyError as error:  # the status matters more than the extra
+                log.warning("run %s: config not updated: %s", run_id, describe(error))
         try:
             self._write(
                 f"run {run_id} {status}",
-                self.runs.update()
-                .where(self.runs.c.id == run_id)
-                .values(status=status, finished_at=utcnow()),
+                self.runs.update().where(self.runs.c.id == run_id).values(**values),
             )
         except StoreUnavailable as error:
             if status != "failed":
