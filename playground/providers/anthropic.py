@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import anthropic
 
 from . import remote
-from .base import Completion, GenerateConfig, Message, OnDelta, ProviderError, Usage
+from .base import (
+    VERDICT_SCHEMA,
+    VERDICT_TOOL,
+    Completion,
+    GenerateConfig,
+    Message,
+    OnDelta,
+    ProviderError,
+    Usage,
+)
 
 DEFAULT_MAX_TOKENS = 1024
 """The API requires max_tokens; used when the configuration leaves it unset."""
@@ -25,8 +35,27 @@ class AnthropicModel(remote.RemoteModel):
     provider = "anthropic"
     client_class = anthropic.AsyncAnthropic
     sdk_version = anthropic.__version__
+    verdict_modes = frozenset({"stated", "structured"})
+    reasoning_keys = frozenset({"thinking_budget"})
 
     def check_config(self, config: GenerateConfig) -> None:
+        if config.verdict_mode == "logprobs":
+            raise ProviderError(
+                f"{self.model_string}: verdict_mode = 'logprobs' needs token log-probabilities, "
+                f"which the Anthropic API does not return; use stated or structured"
+            )
+        super().check_config(config)
+        budget = config.thinking_budget
+        if budget is not None and config.verdict_mode == "structured":
+            raise ProviderError(
+                f"{self.model_string}: thinking_budget cannot be used with verdict_mode = "
+                f"'structured' (the API refuses thinking when a tool call is forced)"
+            )
+        if budget is not None and budget >= (config.max_tokens or DEFAULT_MAX_TOKENS):
+            raise ProviderError(
+                f"{self.model_string}: max_tokens ({config.max_tokens or DEFAULT_MAX_TOKENS}) "
+                f"must be larger than thinking_budget ({budget})"
+            )
         refused = [name for name in UNSUPPORTED if getattr(config, name) is not None]
         if refused:
             raise ProviderError(
@@ -49,6 +78,17 @@ class AnthropicModel(remote.RemoteModel):
             request["system"] = system
         if config.stop:
             request["stop_sequences"] = config.stop
+        if config.verdict_mode == "structured":
+            request["tools"] = [
+                {
+                    "name": VERDICT_TOOL,
+                    "description": "Record your verdict on the debate.",
+                    "input_schema": VERDICT_SCHEMA,
+                }
+            ]
+            request["tool_choice"] = {"type": "tool", "name": VERDICT_TOOL}
+        if config.thinking_budget is not None:
+            request["thinking"] = {"type": "enabled", "budget_tokens": config.thinking_budget}
         return request
 
     async def _generate(
@@ -69,12 +109,21 @@ class AnthropicModel(remote.RemoteModel):
         if not hasattr(message, "content"):  # a non-JSON body comes back as text
             raise remote.MalformedResponse(f"{self.model_string}: the server sent no message")
         text = "".join(block.text for block in message.content if block.type == "text")
+        verdicts = [
+            b.input for b in message.content if b.type == "tool_use" and b.name == VERDICT_TOOL
+        ]
+        if verdicts:  # forced tool use: the tool's input is the reply, kept as JSON text
+            text = json.dumps(verdicts[0], ensure_ascii=False)
+            if on_delta is not None:
+                on_delta(text)
+        thinking = [b.thinking for b in message.content if b.type == "thinking"]
         resolved = getattr(message, "model", None) or None
         return Completion(
             text=text,
             usage=self._usage(getattr(message, "usage", None), resolved),
             resolved_model=resolved,
             finish_reason=message.stop_reason,
+            reasoning="\n\n".join(thinking) or None,
         )
 
     def _usage(self, usage: Any, resolved: str | None) -> Usage:

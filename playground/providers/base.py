@@ -16,6 +16,15 @@ Role = Literal["system", "user", "assistant"]
 OnDelta = Callable[[str], None]
 """Called with each chunk of text as it streams in."""
 
+VerdictMode = Literal["stated", "logprobs", "structured"]
+"""How a judge seat's decision is read (`playground.protocols.verdict_modes`): its stated
+``Answer:`` line, the token probabilities of the answer labels, or a schema-constrained reply."""
+
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
+
+TOP_LOGPROBS = 10
+"""Alternatives asked for at each token in ``logprobs`` mode (OpenAI allows up to 20)."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class Message:
@@ -23,6 +32,26 @@ class Message:
 
     role: Role
     content: str
+
+
+VERDICT_TOOL = "record_verdict"
+"""The tool an Anthropic judge is forced to call in ``structured`` mode."""
+
+VERDICT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "answer": {"type": "string", "description": "The label of the answer you choose."},
+        "confidence": {
+            "type": "integer",
+            "description": "How sure you are that it is correct, 50 to 100.",
+        },
+        "reasoning": {"type": "string", "description": "Why, briefly."},
+    },
+    "required": ["answer", "confidence", "reasoning"],
+    "additionalProperties": False,
+}
+"""What a ``structured`` judge's reply is constrained to. ``answer`` is free text, not an
+enum, so relabelled answers (1/2, X/Y) use the same schema; the reader checks the label."""
 
 
 class GenerateConfig(BaseModel):
@@ -38,6 +67,22 @@ class GenerateConfig(BaseModel):
     top_p: float | None = Field(None, gt=0, le=1, description="Nucleus sampling mass.")
     seed: int | None = Field(None, description="Sampling seed, where the provider supports one.")
     stop: list[str] | None = Field(None, description="Stop sequences.")
+    verdict_mode: VerdictMode | None = Field(
+        None,
+        description="How a judge's verdict is read: stated (the default: its Answer:/"
+        "Confidence: lines), logprobs (token probabilities of the answer labels) or "
+        "structured (a reply constrained to {answer, confidence, reasoning}).",
+    )
+    reasoning_effort: ReasoningEffort | None = Field(
+        None, description="OpenAI reasoning models: how hard the model thinks before replying."
+    )
+    thinking_budget: int | None = Field(
+        None,
+        ge=1024,
+        le=128_000,
+        description="Anthropic extended thinking: tokens the model may think for (at least "
+        "1024, below max_tokens).",
+    )
 
     def params(self) -> dict[str, Any]:
         """The parameters that were set, for provenance and for the SDK call."""
@@ -53,6 +98,19 @@ class Usage:
     cost_usd: float | None = None
 
 
+class TokenChoice(BaseModel):
+    """One candidate token at a position, with its log-probability (natural log)."""
+
+    token: str
+    logprob: float
+
+
+class TokenLogprob(TokenChoice):
+    """A generated token, its log-probability and the top alternatives the API returned."""
+
+    top: list[TokenChoice] = Field(default_factory=list)
+
+
 @dataclass(kw_only=True)
 class Completion:
     """What one model call produced."""
@@ -65,6 +123,13 @@ class Completion:
     finish_reason: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     """How the call was made, for its turn's ``meta`` (``batch_id`` in a batch run)."""
+    logprobs: list[TokenLogprob] | None = None
+    """Per generated token, when the call asked for them (``verdict_mode = "logprobs"``)."""
+    reasoning: str | None = None
+    """The model's hidden reasoning, where the API returns it (Anthropic thinking blocks,
+    ``reasoning_content`` of compatible servers). Recorded, never shown to other seats."""
+    reasoning_tokens: int | None = None
+    """Tokens spent on reasoning, where the API reports them (OpenAI reasoning models)."""
 
 
 class ProviderError(Exception):
@@ -135,6 +200,10 @@ class Model(ABC):
     own terms). Providers that call a model set it, `DEFAULT_TIMEOUT` unless configured."""
     max_reply_chars: int | None = None
     """Characters a reply may have before the call is cut off with `ReplyTooLong`."""
+    verdict_modes: frozenset[str] = frozenset({"stated"})
+    """The ``verdict_mode`` values this provider can serve (`check_config` refuses others)."""
+    reasoning_keys: frozenset[str] = frozenset()
+    """Which of ``reasoning_effort`` / ``thinking_budget`` this provider can honour."""
 
     def __init__(self, name: str, *, base_url: str | None = None) -> None:
         self.name = name
@@ -218,8 +287,19 @@ class Model(ABC):
 
     def check_config(self, config: GenerateConfig) -> None:
         """Raise `ProviderError` for parameters this model cannot honour, before any call is
-        made: a parameter silently dropped would be recorded as if it had been applied."""
-        return None
+        made: a parameter silently dropped would be recorded as if it had been applied.
+        Subclasses that refuse more call this first."""
+        mode = config.verdict_mode
+        if mode is not None and mode not in self.verdict_modes:
+            served = ", ".join(sorted(self.verdict_modes))
+            raise ProviderError(
+                f"{self.model_string} cannot give verdict_mode = {mode!r} "
+                f"(this provider serves: {served})"
+            )
+        for key in ("reasoning_effort", "thinking_budget"):
+            if getattr(config, key) is not None and key not in self.reasoning_keys:
+                where = "OpenAI" if key == "reasoning_effort" else "Anthropic"
+                raise ProviderError(f"{self.model_string} does not take {key} (an {where} setting)")
 
     def is_retryable(self, error: BaseException) -> bool:
         """Whether a failed call is worth retrying (rate limit, server error, timeout, dropped link)."""

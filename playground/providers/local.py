@@ -23,6 +23,8 @@ from . import admission
 from .base import (
     DEFAULT_MAX_REPLY_CHARS,
     DEFAULT_TIMEOUT,
+    TOP_LOGPROBS,
+    VERDICT_SCHEMA,
     Completion,
     DeadlineExceeded,
     GenerateConfig,
@@ -30,6 +32,8 @@ from .base import (
     Model,
     OnDelta,
     ProviderError,
+    TokenChoice,
+    TokenLogprob,
     Usage,
     check_limits,
 )
@@ -43,6 +47,13 @@ N_THREADS = max(1, min(os.cpu_count() or 1, 4))
 DEFAULT_MAX_TOKENS = 1024
 """llama-cpp generates until the context is full when max_tokens is unset."""
 
+ANSWER_PREFIX = "Answer:"
+"""What a ``logprobs`` judge's reply is forced to begin with: written after the chat template's
+assistant header, so the model continues from it."""
+ANSWER_GRAMMAR = 'root ::= " "? [A-Za-z0-9]'
+"""The GBNF the continuation is held to: one label (the log-probabilities are the model's own:
+llama.cpp applies a grammar when sampling, after the logits are kept)."""
+
 INSTALL_LLAMA = "pip install llama-cpp-python (it compiles llama.cpp: about 3 minutes)"
 
 
@@ -52,7 +63,10 @@ class _Loaded:
     lock: threading.Lock  # llama.cpp contexts are not thread-safe: one call at a time
 
 
-_loaded: dict[Path, _Loaded] = {}
+_loaded: dict[tuple[Path, bool], _Loaded] = {}
+"""Loaded models by file and ``logits_all``: a judge in ``logprobs`` mode needs logits for
+every position (``Llama(logits_all=True)``), which costs memory per token of context, so it
+gets an instance of its own and the other seats keep the lean one."""
 _loading = threading.Lock()
 
 
@@ -94,9 +108,9 @@ def _without_extra_buffers(llama_cpp: Any) -> Iterator[None]:
         module.llama_model_default_params = original
 
 
-def _load(path: Path) -> _Loaded:
+def _load(path: Path, logits_all: bool = False) -> _Loaded:
     with _loading:  # held while loading, so two first calls load once
-        if path not in _loaded:
+        if (path, logits_all) not in _loaded:
             try:
                 import llama_cpp
             except ImportError:
@@ -109,12 +123,13 @@ def _load(path: Path) -> _Loaded:
                     n_ctx=N_CTX,
                     n_threads=N_THREADS,
                     n_threads_batch=N_THREADS,
+                    logits_all=logits_all,
                     verbose=False,
                 )
             if not _loaded:
                 atexit.register(_close_all)
-            _loaded[path] = _Loaded(llm, threading.Lock())
-        return _loaded[path]
+            _loaded[path, logits_all] = _Loaded(llm, threading.Lock())
+        return _loaded[path, logits_all]
 
 
 def _close_all() -> None:
@@ -177,6 +192,7 @@ class LocalModel(Model):
     """A GGUF model in this process. Cost is 0.0: it runs on your own machine."""
 
     provider = "local"
+    verdict_modes = frozenset({"stated", "logprobs", "structured"})
 
     def __init__(
         self,
@@ -223,17 +239,27 @@ class LocalModel(Model):
             value = getattr(config, field)
             if value is not None:
                 arguments[field] = value
+        if config.verdict_mode == "structured":
+            # llama-cpp-python turns the JSON schema into a llama.cpp grammar (GBNF)
+            arguments["response_format"] = {"type": "json_object", "schema": VERDICT_SCHEMA}
         return arguments
 
     async def _generate(
         self, messages: list[Message], config: GenerateConfig, on_delta: OnDelta | None
     ) -> Completion:
-        loaded = await asyncio.to_thread(_load, self.path)
+        logprobs = config.verdict_mode == "logprobs"
+        loaded = await asyncio.to_thread(_load, self.path, logprobs)
         expired = threading.Event()
         arguments = self._arguments(messages, config, self._until_deadline(loaded.llm, expired))
         try:
-            if on_delta is None:
+            if logprobs:  # the reply is forced to begin "Answer:"; it comes whole, not streamed
+                completion = await asyncio.to_thread(self._answer, loaded, arguments)
+                if on_delta is not None:
+                    on_delta(completion.text)
+            elif on_delta is None:
                 completion = await asyncio.to_thread(self._complete, loaded, arguments)
+                if on_delta is not None:
+                    on_delta(completion.text)
             else:
                 completion = await self._stream(loaded, arguments, on_delta)
         except ValueError as error:  # e.g. "Requested tokens (9000) exceed context window"
@@ -249,11 +275,62 @@ class LocalModel(Model):
             response = loaded.llm.create_chat_completion(**arguments)
         choice = response["choices"][0]
         usage = response.get("usage") or {}
-        return self._completion(
+        completion = self._completion(
             choice["message"].get("content") or "",
             (usage.get("prompt_tokens"), usage.get("completion_tokens")),
             choice.get("finish_reason"),
         )
+        return completion
+
+    def _answer(self, loaded: _Loaded, arguments: dict[str, Any]) -> Completion:
+        """A ``logprobs`` judge: the chat prompt plus ``Answer:``, continued by one label with
+        the top log-probabilities at its position (the prefix itself has none: it was
+        written, not generated)."""
+        import llama_cpp
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm = loaded.llm
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ProviderError(f"{self.model_string}: the model file has no chat template")
+        vocab = llm._model
+        formatter = Jinja2ChatFormatter(
+            template, vocab.token_get_text(llm.token_eos()), vocab.token_get_text(llm.token_bos())
+        )
+        prompt = formatter(messages=arguments["messages"]).prompt + ANSWER_PREFIX
+        grammar = llama_cpp.LlamaGrammar.from_string(ANSWER_GRAMMAR, verbose=False)
+        rest = {k: arguments[k] for k in ("temperature", "top_p", "seed") if k in arguments}
+        with loaded.lock:
+            response = llm.create_completion(
+                prompt,
+                max_tokens=4,
+                logprobs=TOP_LOGPROBS,
+                grammar=grammar,
+                logits_processor=arguments["logits_processor"],
+                **rest,
+            )
+        choice = response["choices"][0]
+        usage = response.get("usage") or {}
+        completion = self._completion(
+            ANSWER_PREFIX + choice["text"],
+            (usage.get("prompt_tokens"), usage.get("completion_tokens")),
+            choice.get("finish_reason"),
+        )
+        raw = choice.get("logprobs") or {}
+        completion.logprobs = [
+            TokenLogprob(
+                token=token,
+                logprob=logprob,
+                top=[TokenChoice(token=t, logprob=lp) for t, lp in (top or {}).items()],
+            )
+            for token, logprob, top in zip(
+                raw.get("tokens") or [],
+                raw.get("token_logprobs") or [],
+                raw.get("top_logprobs") or [],
+                strict=False,
+            )
+        ]
+        return completion
 
     async def _stream(
         self, loaded: _Loaded, arguments: dict[str, Any], on_delta: OnDelta

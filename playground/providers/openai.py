@@ -8,7 +8,17 @@ from typing import Any
 import openai
 
 from . import remote
-from .base import Completion, GenerateConfig, Message, OnDelta, Usage
+from .base import (
+    TOP_LOGPROBS,
+    VERDICT_SCHEMA,
+    Completion,
+    GenerateConfig,
+    Message,
+    OnDelta,
+    TokenChoice,
+    TokenLogprob,
+    Usage,
+)
 from .catalog import OPENAI
 
 
@@ -18,6 +28,8 @@ class OpenAIModel(remote.RemoteModel):
     provider = "openai"
     client_class = openai.AsyncOpenAI
     sdk_version = openai.__version__
+    verdict_modes = frozenset({"stated", "logprobs", "structured"})
+    reasoning_keys = frozenset({"reasoning_effort"})
 
     def _request(self, messages: list[Message], config: GenerateConfig) -> dict[str, Any]:
         request: dict[str, Any] = {
@@ -33,6 +45,16 @@ class OpenAIModel(remote.RemoteModel):
             # max_completion_tokens; compatible servers mostly know only max_tokens.
             field = "max_completion_tokens" if self._is_openai_api() else "max_tokens"
             request[field] = config.max_tokens
+        if config.verdict_mode == "logprobs":
+            request["logprobs"] = True
+            request["top_logprobs"] = TOP_LOGPROBS
+        elif config.verdict_mode == "structured":
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "verdict", "strict": True, "schema": VERDICT_SCHEMA},
+            }
+        if config.reasoning_effort is not None:
+            request["reasoning_effort"] = config.reasoning_effort
         return request
 
     def _is_openai_api(self) -> bool:
@@ -51,6 +73,8 @@ class OpenAIModel(remote.RemoteModel):
             **request, stream=True, stream_options={"include_usage": True}
         )
         parts: list[str] = []
+        tokens: list[TokenLogprob] = []
+        thoughts: list[str] = []
         usage = None
         resolved = None
         finish = None
@@ -65,6 +89,9 @@ class OpenAIModel(remote.RemoteModel):
                     if choice.delta is not None and choice.delta.content:
                         parts.append(choice.delta.content)
                         on_delta(choice.delta.content)
+                    if choice.delta is not None:
+                        thoughts.append(getattr(choice.delta, "reasoning_content", None) or "")
+                    tokens += _logprobs(choice.logprobs) or []
                     finish = choice.finish_reason or finish
         if finish is None:
             # Compatible servers all end a choice with a finish_reason; without one the stream
@@ -75,6 +102,9 @@ class OpenAIModel(remote.RemoteModel):
             usage=self._usage(usage, resolved),
             resolved_model=resolved,
             finish_reason=finish,
+            logprobs=tokens if request.get("logprobs") else None,
+            reasoning="".join(thoughts) or None,
+            reasoning_tokens=_reasoning_tokens(usage),
         )
 
     def _from_response(self, response: Any) -> Completion:
@@ -84,11 +114,16 @@ class OpenAIModel(remote.RemoteModel):
             raise remote.MalformedResponse(f"{self.model_string}: the server sent no completion")
         choice = choices[0]
         resolved = getattr(response, "model", None) or None
+        usage = getattr(response, "usage", None)
         return Completion(
             text=choice.message.content or "",
-            usage=self._usage(getattr(response, "usage", None), resolved),
+            usage=self._usage(usage, resolved),
             resolved_model=resolved,
             finish_reason=choice.finish_reason,
+            logprobs=_logprobs(getattr(choice, "logprobs", None)),
+            # compatible servers (vLLM, DeepSeek) return a reasoning model's thoughts here
+            reasoning=getattr(choice.message, "reasoning_content", None) or None,
+            reasoning_tokens=_reasoning_tokens(usage),
         )
 
     def _usage(self, usage: Any, resolved: str | None) -> Usage:
@@ -118,6 +153,26 @@ class OpenAIModel(remote.RemoteModel):
             # An error event in the middle of a stream: the server failed, the request did not.
             return error.type != "invalid_request_error"
         return remote.is_transient(error)
+
+
+def _logprobs(logprobs: Any) -> list[TokenLogprob] | None:
+    """The ``choice.logprobs.content`` list as typed tokens; None when the server sent none."""
+    content = getattr(logprobs, "content", None)
+    if content is None:
+        return None
+    return [
+        TokenLogprob(
+            token=t.token,
+            logprob=t.logprob,
+            top=[TokenChoice(token=a.token, logprob=a.logprob) for a in t.top_logprobs or []],
+        )
+        for t in content
+    ]
+
+
+def _reasoning_tokens(usage: Any) -> int | None:
+    details = getattr(usage, "completion_tokens_details", None)
+    return getattr(details, "reasoning_tokens", None)
 
 
 create = OpenAIModel.create

@@ -1,9 +1,15 @@
 """A loopback imitation of the Anthropic Messages API (``/v1/messages``), streaming the real
-event sequence, for tests and benchmarks that must not leave 127.0.0.1."""
+event sequence, for tests and benchmarks that must not leave 127.0.0.1.
+
+Besides text it serves forced tool use (``tool_choice = {"type": "tool", …}``: the responder's
+reply, a JSON object, becomes the ``tool_use`` block's input, ``stop_reason = "tool_use"``) and
+extended thinking (``thinking = {"type": "enabled", "budget_tokens": N}``: a ``thinking`` block
+with ``thinking_text`` before the text), checked as the API checks them."""
 
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 from .server import LoopbackServer, main
@@ -28,6 +34,11 @@ _ids = itertools.count(1)
 class AnthropicServer(LoopbackServer):
     """Loopback Anthropic-compatible server."""
 
+    def __init__(self, *, thinking_text: str = "Weighing both sides.", **options: Any) -> None:
+        super().__init__(**options)
+        self.thinking_text = thinking_text
+        """The thinking block's text when a request enables thinking."""
+
     def route(self, handler: Handler, method: str, path: str, body: Any) -> None:
         if method == "POST" and path == "/v1/messages" and isinstance(body, dict):
             problem = self._invalid(handler, body)
@@ -43,7 +54,52 @@ class AnthropicServer(LoopbackServer):
             for name in _REFUSED_FROM_2026:
                 if name in body:
                     return f"{name}: Extra inputs are not permitted"
+        tools = body.get("tools") or []
+        names = [t.get("name") for t in tools if isinstance(t, dict)]
+        for tool in tools:
+            if not isinstance(tool, dict) or "input_schema" not in tool:
+                return "tools.0.custom.input_schema: Field required"
+        choice = body.get("tool_choice")
+        forced = isinstance(choice, dict) and choice.get("type") == "tool"
+        if forced and choice.get("name") not in names:
+            return f"tool_choice: no tool named {choice.get('name')!r} in tools"
+        thinking = body.get("thinking")
+        if isinstance(thinking, dict) and thinking.get("type") == "enabled":
+            budget = thinking.get("budget_tokens")
+            if not isinstance(budget, int) or budget < 1024:
+                return (
+                    "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+                )
+            if budget >= body["max_tokens"]:
+                return "`max_tokens` must be greater than `thinking.budget_tokens`."
+            if forced:
+                return "Thinking may not be enabled when tool_choice forces tool use."
         return None
+
+    def _blocks(self, body: dict[str, Any], reply: Reply) -> list[dict[str, Any]]:
+        """The reply's content blocks, as the API would send them."""
+        blocks: list[dict[str, Any]] = []
+        thinking = body.get("thinking")
+        if isinstance(thinking, dict) and thinking.get("type") == "enabled":
+            blocks.append(
+                {"type": "thinking", "thinking": self.thinking_text, "signature": "sig-loopback"}
+            )
+        choice = body.get("tool_choice")
+        if isinstance(choice, dict) and choice.get("type") == "tool":
+            try:
+                data = json.loads(reply.text)
+            except ValueError:
+                data = {}
+            tool = {"type": "tool_use", "id": f"toolu_loopback_{next(_ids)}"}
+            blocks.append(
+                {**tool, "name": choice["name"], "input": data if isinstance(data, dict) else {}}
+            )
+        else:
+            blocks.append({"type": "text", "text": reply.text})
+        return blocks
+
+    def _stop_reason(self, blocks: list[dict[str, Any]], reply: Reply) -> str:
+        return "tool_use" if blocks[-1]["type"] == "tool_use" else _STOP_REASON[reply.finish]
 
     def error_body(self, status: int, message: str) -> dict[str, Any]:
         kind = _ERROR_TYPES.get(status, "api_error")
@@ -71,10 +127,11 @@ class AnthropicServer(LoopbackServer):
 
     def completion_json(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         usage = {"input_tokens": reply.input_tokens, "output_tokens": reply.output_tokens}
+        blocks = self._blocks(body, reply)
         return self._message(
             reply,
-            [{"type": "text", "text": reply.text}],
-            stop_reason=_STOP_REASON[reply.finish],
+            blocks,
+            stop_reason=self._stop_reason(blocks, reply),
             stop_sequence=reply.stop_sequence,
             **({"usage": usage} if self.send_usage else {}),
         )
@@ -88,31 +145,45 @@ class AnthropicServer(LoopbackServer):
             stop_sequence=None,
             usage={"input_tokens": reply.input_tokens, "output_tokens": 1},
         )
-        block = {"type": "text", "text": ""}
+        blocks = self._blocks(body, reply)
         events = [
             sse({"type": "message_start", "message": start}, "message_start"),
-            sse(
-                {"type": "content_block_start", "index": 0, "content_block": block},
-                "content_block_start",
-            ),
             sse({"type": "ping"}, "ping"),
         ]
-        for piece in pieces(reply.text):
-            delta = {"type": "text_delta", "text": piece}
-            events.append(
-                sse(
-                    {"type": "content_block_delta", "index": 0, "delta": delta},
-                    "content_block_delta",
-                )
-            )
-        delta = {"stop_reason": _STOP_REASON[reply.finish], "stop_sequence": reply.stop_sequence}
+        for index, block in enumerate(blocks):
+            events += self._block_events(index, block)
+        stop = self._stop_reason(blocks, reply)
+        delta = {"stop_reason": stop, "stop_sequence": reply.stop_sequence}
         usage = {"output_tokens": reply.output_tokens}
         events += [
-            sse({"type": "content_block_stop", "index": 0}, "content_block_stop"),
             sse({"type": "message_delta", "delta": delta, "usage": usage}, "message_delta"),
             sse({"type": "message_stop"}, "message_stop"),
         ]
         return events
+
+    def _block_events(self, index: int, block: dict[str, Any]) -> list[bytes]:
+        """One content block streamed: start (empty), deltas, stop."""
+
+        def event(kind: str, **data: Any) -> bytes:
+            return sse({"type": kind, "index": index, **data}, kind)
+
+        kind = block["type"]
+        if kind == "thinking":
+            empty: dict[str, Any] = {"type": "thinking", "thinking": "", "signature": ""}
+            deltas = [{"type": "thinking_delta", "thinking": p} for p in pieces(block["thinking"])]
+            deltas.append({"type": "signature_delta", "signature": block["signature"]})
+        elif kind == "tool_use":
+            empty = {**block, "input": {}}
+            text = json.dumps(block["input"])
+            deltas = [{"type": "input_json_delta", "partial_json": p} for p in pieces(text)]
+        else:
+            empty = {"type": "text", "text": ""}
+            deltas = [{"type": "text_delta", "text": p} for p in pieces(block["text"])]
+        return [
+            event("content_block_start", content_block=empty),
+            *(event("content_block_delta", delta=d) for d in deltas),
+            event("content_block_stop"),
+        ]
 
     def stream_error_event(self) -> bytes:
         return sse(self.error_body(529, "Overloaded"), "error")

@@ -84,6 +84,13 @@ def pieces(text: str) -> list[str]:
     return re.findall(r"\S+\s*|\s+", text)
 
 
+def tokens(text: str) -> list[str]:
+    """The loopback servers' log-probability tokens, shaped like a BPE vocabulary's: a word or
+    one punctuation mark with the spaces before it (``"Answer: A"`` → ``Answer``, ``:``,
+    `` A``); they join back to exactly ``text``."""
+    return re.findall(r"\s*[A-Za-z0-9]+|\s*[^\sA-Za-z0-9]|\s+", text)
+
+
 def text_of(content: Any) -> str:
     """Text of a message content: a string or a list of content blocks."""
     if isinstance(content, str):
