@@ -74,6 +74,7 @@ def test_options_are_validated_by_the_protocol():
         (
             {"roles": {"judge": {"model": "local/smollm2", "temprature": 1}}},
             "roles.judge.temprature: unknown key (allowed: temperature, max_tokens, top_p, seed, stop, "
+            "verdict_mode, reasoning_effort, thinking_budget, "
             "model, base_url, prompt, init, votes)",
         ),
         (

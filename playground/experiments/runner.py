@@ -99,6 +99,18 @@ def build_seats(
         model = (models or {}).get(role) or get_model(
             config.model, base_url=config.base_url, credentials=credentials, **config.init
         )
+        if generate.verdict_mode is not None and role not in protocol.verdict_mode_seats(
+            experiment.protocol_options()
+        ):
+            raise ExperimentError(
+                f"roles.{role}: verdict_mode is read only on the judge seats of blind, "
+                f"consultancy and debate (not on this seat of {experiment.protocol})"
+            )
+        if generate.verdict_mode == "logprobs" and getattr(config, "votes", 1) > 1:
+            raise ExperimentError(
+                f"roles.{role}: votes cannot be combined with verdict_mode = 'logprobs' "
+                f"(its verdict is already a distribution over the labels)"
+            )
         try:
             model.check_config(generate)
         except ProviderError as exc:

@@ -31,6 +31,7 @@ from ..providers.limits import Limiter
 from ..records import Assignment, Item, Provenance, RoleProvenance, Turn, Verdict, score
 from .meta import Measurement, TurnMeta
 from .spec import ProtocolInfo, ReportSection, reply_for
+from .verdict_modes import JudgeSignals
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -131,6 +132,7 @@ class TranscriptContext:
         sample: int = 0,
         reply: ReplyKind | None = None,
         config: GenerateConfig | None = None,
+        read: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
     ) -> Turn:
         """Call the model in ``role``'s seat, streaming deltas out as events; record the turn.
 
@@ -140,11 +142,19 @@ class TranscriptContext:
         same call (best-of-N candidates) so the cache keeps them apart; ``reply`` is the form of
         reply the messages ask for (what a person in the seat is given to fill in): by default
         the seat's declared one for its own prompt, free text for another prompt; ``config``
-        replaces the seat's generation parameters for this call (a judge vote's own seed). Raises
+        replaces the seat's generation parameters for this call (a judge vote's own seed);
+        ``read`` is ``annotate`` given the meta so far too (a judgement read from
+        log-probabilities). Raises
         `TurnFailed` (after recording the failed turn) when the call fails for good.
+
+        A seat's ``verdict_mode`` applies to calls with its own prompt only (a judge's
+        question is free text). What the call returned besides text (token log-probabilities,
+        hidden reasoning: `JudgeSignals`) goes on the turn's meta, never into its content.
         """
         seat = self.seats[role]
         config = config or seat.config
+        if prompt is not None and config.verdict_mode is not None:
+            config = config.model_copy(update={"verdict_mode": None})
         if reply is None:
             reply = reply_for(self.replies, role) if prompt is None else "text"
         prompt = prompt or seat.prompt
@@ -183,8 +193,13 @@ class TranscriptContext:
             raise TurnFailed(turn) from exc
         if completion.meta:
             common["meta"] = {**common["meta"], **completion.meta}
+        signals = JudgeSignals.of(completion).meta()
+        if signals:
+            common["meta"] = {**common["meta"], **signals}
         if annotate:
             common["meta"] = {**common["meta"], **annotate(completion.text)}
+        if read:
+            common["meta"] = {**common["meta"], **read(completion.text, common["meta"])}
         turn = Turn(
             **common,
             resolved_model=completion.resolved_model,
@@ -251,7 +266,8 @@ class TranscriptContext:
         config: GenerateConfig | None = None,
     ) -> tuple[Completion, bool]:
         """The completion and whether it came from the cache; a miss is retried, limited by
-        the seat's provider limiter, and cached once it succeeds."""
+        the seat's provider limiter, and cached once it succeeds. ``config``: the seat's
+        own unless the call changes it."""
         config = config or seat.config
         key, completion = (
             self.cache.lookup(seat.model, messages, config, sample) if self.cache else ("", None)
@@ -327,6 +343,9 @@ class Protocol(ABC, Generic[OptionsT]):
     built-in ones keep theirs in ``prompts/``)."""
     turn_metas: ClassVar[tuple[type[TurnMeta], ...]] = ()
     """The models of its turns' ``meta``, one per ``kind`` (`playground.protocols.reading.turn_meta`)."""
+    reads_verdict_modes: ClassVar[bool] = False
+    """Whether its judge seats (``options.judges``) may set ``verdict_mode``
+    (`playground.protocols.verdict_modes`); other protocols read their own replies."""
 
     def __init__(self, options: OptionsT) -> None:
         self.options: OptionsT = options
@@ -335,6 +354,13 @@ class Protocol(ABC, Generic[OptionsT]):
     def seats(cls, options: OptionsT) -> tuple[str, ...]:
         """The roles this run needs: ``roles``, plus any the options add (a judge panel)."""
         return cls.roles
+
+    @classmethod
+    def verdict_mode_seats(cls, options: OptionsT) -> tuple[str, ...]:
+        """The seats whose ``verdict_mode`` this protocol honours (none unless it reads them)."""
+        if not cls.reads_verdict_modes:
+            return ()
+        return tuple(getattr(options, "judges", ()))
 
     @classmethod
     def expected_calls(cls, options: OptionsT) -> int:

@@ -36,6 +36,7 @@ class Blind(Protocol[BlindOptions]):
     )
     replies = JUDGE_REPLIES
     turn_metas = JUDGED_METAS
+    reads_verdict_modes = True
 
     @classmethod
     def seats(cls, options: BlindOptions) -> tuple[str, ...]:

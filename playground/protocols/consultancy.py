@@ -75,6 +75,7 @@ class Consultancy(Protocol[ConsultancyOptions]):
     )
     replies = JUDGE_REPLIES
     turn_metas = JUDGED_METAS
+    reads_verdict_modes = True
 
     @classmethod
     def seats(cls, options: ConsultancyOptions) -> tuple[str, ...]:

@@ -78,6 +78,7 @@ class Debate(Protocol[DebateOptions]):
     )
     replies = JUDGE_REPLIES
     turn_metas = JUDGED_METAS
+    reads_verdict_modes = True
     chooses: ClassVar[bool] = False
     """Whether debater A first chooses its side (one more call)."""
 

@@ -17,6 +17,7 @@ from ..records import Assignment, Item, Turn
 from . import scratchpad as pad
 from .base import TranscriptContext, TurnFailed
 from .quotes import JUDGE_NOTE, QuoteMode, counts, mark
+from .verdict_modes import prepare, read_verdict
 from .verdicts import parse_verdict
 from .votes import judge_by_votes
 
@@ -208,26 +209,35 @@ async def judge_panel(
     """
     shown = ctx.assignment.display_order
     values = judge_values(ctx, render_transcript(ctx, quotes=quotes))
-
-    def interim(text: str) -> dict[str, Any]:
-        v = parse_verdict(text, shown, len(ctx.item.answers), LABELS)
-        return {"kind": INTERIM, "status": v.status, "choice": v.choice, "credences": v.credences}
+    n = len(ctx.item.answers)
 
     async def one(judge: str) -> None:
-        prompt = ctx.seats[judge].prompt
-        assert prompt is not None
-        messages = prompt.render(**values)
+        seat = ctx.seats[judge]
+        assert seat.prompt is not None
+        mode = seat.config.verdict_mode or "stated"  # how this seat's replies are read
+        messages = prepare(seat.prompt.render(**values), mode, LABELS)
         if interim_round is not None:
             if done(ctx, judge, interim_round, INTERIM):
                 return
-            await ctx.call(judge, messages, round=interim_round, annotate=interim)
+
+            def interim(text: str, meta: dict[str, Any]) -> dict[str, Any]:
+                v = read_verdict(mode, text, meta, shown, n, LABELS)
+                return {
+                    "kind": INTERIM,
+                    "status": v.status,
+                    "choice": v.choice,
+                    "credences": v.credences,
+                }
+
+            await ctx.call(judge, messages, round=interim_round, read=interim)
             return
         if ctx.seats[judge].votes > 1:  # `votes = N`: N samples, their majority
-            read = lambda text: parse_verdict(text, shown, len(ctx.item.answers), LABELS)  # noqa: E731
+            # stated or structured: a logprobs judge takes no votes (refused before the run)
+            read = lambda text: read_verdict(mode, text, {}, shown, n, LABELS)  # noqa: E731
             ctx.verdict(await judge_by_votes(ctx, judge, messages, read, LABELS))
             return
         turn = await ctx.call(judge, messages)
-        verdict = parse_verdict(turn.content, shown, len(ctx.item.answers), LABELS)
+        verdict = read_verdict(mode, turn.content, turn.meta, shown, n, LABELS)
         ctx.verdict(verdict.model_copy(update={"turn_index": turn.index, "role": judge}))
 
     await together(*(one(judge) for judge in judges))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from ..providers import Completion, GenerateConfig, Message, Model, Usage
+from ..providers.base import TokenLogprob
 from ..records import utcnow
 from .writes import describe, log
 
@@ -117,12 +118,17 @@ class ResponseCache:
             latency_ms=0.0,
             resolved_model=data.get("resolved_model"),
             finish_reason=data.get("finish_reason"),
+            logprobs=[TokenLogprob.model_validate(t) for t in data["logprobs"]]
+            if data.get("logprobs") is not None
+            else None,
+            reasoning=data.get("reasoning"),
+            reasoning_tokens=data.get("reasoning_tokens"),
         )
 
     def put(self, key: str, model: Model, completion: Completion) -> None:
         if not model.cacheable:
             return
-        response = {
+        response: dict[str, Any] = {
             "text": completion.text,
             "input_tokens": completion.usage.input_tokens,
             "output_tokens": completion.usage.output_tokens,
@@ -130,6 +136,12 @@ class ResponseCache:
             "resolved_model": completion.resolved_model,
             "finish_reason": completion.finish_reason,
         }
+        if completion.logprobs is not None:  # absent otherwise: older entries read the same
+            response["logprobs"] = [t.model_dump() for t in completion.logprobs]
+        if completion.reasoning is not None:
+            response["reasoning"] = completion.reasoning
+        if completion.reasoning_tokens is not None:
+            response["reasoning_tokens"] = completion.reasoning_tokens
         try:
             with self.store.engine.begin() as conn:
                 conn.execute(
