@@ -287,3 +287,18 @@ def test_structured_reply_that_does_not_fit_is_unparseable(text, reason):
     verdict = read_structured(text, [0, 1], 2, ["A", "B"])
     assert verdict.status == "unparseable" and verdict.choice is None
     assert reason in verdict.reason and verdict.raw == text
+
+
+def test_votes_with_a_logprobs_judge_are_refused(store, openai_server):
+    judge = {"model": "openai/j", "base_url": openai_server.base_url}
+    exp = debate(openai_server, judge | {"verdict_mode": "logprobs", "votes": 3})
+    with pytest.raises(ExperimentError, match=r"^roles\.judge: votes cannot be combined"):
+        asyncio.run(run_experiment(exp, store))
+
+
+def test_structured_judge_with_votes_reads_each_vote_as_json(store, openai_server):
+    openai_server.responder = reply
+    judge = {"model": "openai/j", "base_url": openai_server.base_url}
+    record = run(debate(openai_server, judge | {"verdict_mode": "structured", "votes": 3}), store)
+    assert record.verdict.status == "ok"
+    assert record.verdict.choice == record.assignment.display_order[1]
