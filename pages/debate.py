@@ -50,6 +50,11 @@ from playground.store import Store
 
 # errors that mean the settings are wrong: shown as one line, never as a traceback
 # (no bare strings at the top level of a page: Streamlit's magic would render them)
+VERDICT_MODES = {
+    "stated": "stated answer",
+    "logprobs": "token probabilities",
+    "structured": "structured reply",
+}
 CONDITIONS = {k: v for cls in protocols().values() for k, v in cls.info.conditions.items()}
 
 
@@ -217,6 +222,19 @@ for start in range(0, len(seats), 3):
     for role, column in zip(seats[start : start + 3], st.columns(3), strict=False):
         with column.container(border=True):
             roles[role], problem, keys = seat_settings(role)
+            if role.startswith("judge") and roles[role]["model"] != HUMAN:
+                mode = st.selectbox(
+                    "Verdict read from",
+                    VERDICT_MODES,
+                    format_func=VERDICT_MODES.get,
+                    key=f"{role}.verdict_mode",
+                    help="stated: its Answer:/Confidence: lines; logprobs: the probabilities "
+                    "of the answer labels after 'Answer:' (OpenAI, compatible servers, local "
+                    "models); structured: a reply held to {answer, confidence, reasoning} "
+                    "(OpenAI, Anthropic, local models). Recorded in the seat's provenance.",
+                )
+                if mode != "stated":
+                    roles[role]["verdict_mode"] = mode
             problems += [problem] if problem else []
             server_keys |= keys
 humans = tuple(role for role, config in roles.items() if config["model"] == HUMAN)
