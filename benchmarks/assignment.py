@@ -1,5 +1,5 @@
-"""Study assignment under load: simulated annotators (threads, each with its own store as a
-page process would have) ask `next_task` and `submit` until a study is full, on SQLite and on a
+"""Study assignment under load: simulated annotators (threads sharing one store, as the
+sessions of one app process share its cached store) ask `next_task` and `submit` until a study is full, on SQLite and on a
 throwaway PostgreSQL server (tests/pg.py's). Prints latency p50/p99 per call and judgments per
 second, and checks that every slot was filled exactly once.
 
@@ -52,9 +52,10 @@ def logged_debate(store: Store, items: int, workdir: Path) -> str:
     return asyncio.run(run_experiment(exp, store, models=models)).info.id
 
 
-def annotate(url: str, study_id: str, person: str) -> tuple[list[float], list[float], list[str]]:
-    """One annotator: its own store (own connections), next_task/submit until nothing is left."""
-    store = Store(url)
+def annotate(
+    store: Store, study_id: str, person: str
+) -> tuple[list[float], list[float], list[str]]:
+    """One annotator: next_task/submit until nothing is left for them."""
     asks, submits, done = [], [], []
     while True:
         t0 = time.perf_counter()
@@ -76,7 +77,7 @@ def measure(url: str, annotators: int, items: int, k: int) -> dict[str, object]:
     people = [f"annotator{i}@bench.org" for i in range(annotators)]
     start = time.perf_counter()
     with ThreadPoolExecutor(annotators) as pool:
-        results = list(pool.map(lambda p: annotate(url, study_id, p), people))
+        results = list(pool.map(lambda p: annotate(store, study_id, p), people))
     wall = time.perf_counter() - start
     asks = np.array([a for r in results for a in r[0]]) * 1000
     subs = np.array([s for r in results for s in r[1]]) * 1000

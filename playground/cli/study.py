@@ -112,7 +112,7 @@ def report(obj, study_id: str, csv_dir: str | None) -> None:
     for name, table in tables.items():
         click.echo(f"== {name}")
         shown = table.copy()
-        for column in shown.select_dtypes(include="object").columns:
+        for column in shown.select_dtypes(include=["object", "string"]).columns:
             shown[column] = shown[column].map(terminal_line)
         click.echo(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}")
                    if len(shown) else "(none yet)")  # fmt: skip
