@@ -211,3 +211,13 @@ def test_batch_benchmark_reports_its_figures(capsys):
     assert "| model calls (turns) | 12 | 12 |" in out
     assert "| waves | - | 2 |" in out and "| provider batches | - | 2 |" in out
     assert "simulated cost saving: 50.0%" in out
+
+
+def test_a_seat_keeps_its_other_settings_in_a_batch_run(store, tiny_dataset, openai_batches):
+    exp = experiment(tiny_dataset, "openai/gpt-4o-mini", openai_batches.base_url)
+    exp.roles["judge"].votes = 3
+    info = run(exp, store).info
+    assert info.status == "done" and info.verdicts.get("ok") == 3
+    votes = [t for t in model_turns(store, info.id) if t.meta.get("kind") == "vote"]
+    assert len(votes) == 9  # three votes per verdict, all through the batch
+    assert all(t.meta["batch_id"] for t in votes)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -170,11 +171,9 @@ class Collector:
         one batch is one request)."""
         wrapped = {}
         for role, seat in seats.items():
-            engine = engine_for(seat.model, role)
-            model = BatchModel(seat.model, engine, self)
-            wrapped[role] = Seat(
-                role=seat.role, model=model, config=seat.config, prompt=seat.prompt
-            )
+            model = BatchModel(seat.model, engine_for(seat.model, role), self)
+            # every other field of the seat (votes, …) stays as it was
+            wrapped[role] = dataclasses.replace(seat, model=model, limiter=None)
         return wrapped
 
     @contextlib.asynccontextmanager
