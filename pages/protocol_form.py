@@ -170,6 +170,13 @@ def seat_settings(
     max_tokens = right.number_input(
         "Max tokens", 1, 8192, max_tokens, step=16, key=f"{k}.max_tokens"
     )
+    if role.startswith("judge"):  # `votes`: a majority of N seeded samples per verdict
+        votes = st.number_input(
+            "Votes", 1, 15, 1, key=f"{k}.votes",
+            help="Sample the verdict N times (seeds 0…N−1) and take the majority; its credence "
+            "is the vote share. Set a temperature above 0, or the samples agree by construction.",
+        )  # fmt: skip
+        config |= {"votes": int(votes)} if votes > 1 else {}
     model = f"{choice.prefix}/{name.strip()}"
     st.caption(f"Model string {md_code(model)}")
     config |= {"model": model, "max_tokens": int(max_tokens)}
