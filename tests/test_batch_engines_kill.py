@@ -109,3 +109,38 @@ def test_sigkill_then_resume_collects_the_submitted_batches(tmp_path, tiny_datas
     reused = [t for t in turns if t.meta.get("batch_reused")]
     assert len(reused) == (6 if kill_after == 2 else 0)
     assert all(t.cost_usd == 0 for t in reused)
+
+
+KILL_AT_RECORDING = """
+import os, sys
+from playground.store.batches import BatchLog
+def die(*args, **kwargs):
+    os._exit(9)  # as SIGKILL: the batch was accepted, the store never learns its id
+BatchLog.submitted = die
+from playground.cli import cli
+cli(["run", sys.argv[1], "--batch"])
+"""
+
+
+def test_killed_between_submitting_and_recording_finds_the_batch_again(tmp_path, tiny_dataset):
+    with OpenAIBatchServer(responder=judge_says_a) as server:
+        db = tmp_path / "log.db"
+        exp = write_experiment(tmp_path, tiny_dataset, server)
+        env = {**os.environ, "PLAYGROUND_DB": str(db), "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run(
+            [sys.executable, "-c", KILL_AT_RECORDING, str(exp)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == 9, proc.stderr
+        run_id = proc.stdout.splitlines()[0].strip()
+        assert len(server.batches.created) == 1
+        (stored,) = BatchLog(Store(str(db))).of_run(run_id)
+        assert stored.remote_id is None and stored.status == "submitting"
+
+        result = CliRunner().invoke(cli, ["--db", str(db), "run", "--resume", run_id])
+        assert result.exit_code == 0, result.output
+        # the batch is found by our id in its metadata and collected: never sent twice
+        assert len(server.batches.created) == 3 and server.batches.requests_sent() == 15
+    batches = BatchLog(Store(str(db))).of_run(run_id)
+    assert batches[0].remote_id == server.batches.created[0]
+    assert [b.status for b in batches] == ["collected"] * 3

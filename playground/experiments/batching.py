@@ -30,12 +30,13 @@ from typing import Any
 
 from ..events import BatchProgress, Sink
 from ..protocols import Seat, TranscriptContext
-from ..providers import Completion, GenerateConfig, Message, Model, ProviderError
+from ..providers import Completion, GenerateConfig, Message, ProviderError
 from ..providers.batches import BatchEngine, BatchState, ItemError, engine_for
 from ..records import plan_key
 from ..store import Store
 from ..store.batches import BatchLog
-from .config import Experiment, ExperimentError
+from .batch_calls import BatchesPending, BatchModel, BatchStats, check_seats, stopped
+from .config import Experiment
 
 log = logging.getLogger("playground.batch")
 
@@ -45,32 +46,6 @@ MAX_REQUESTS = 10_000
 """Requests per batch (OpenAI allows 50,000, Anthropic 100,000; smaller batches end sooner)."""
 POLL_FAILURES = 5
 """Consecutive failed status polls after which the run stops (resumable)."""
-
-
-class BatchesPending(BaseException):
-    """Batches of the run did not end within ``batch_deadline_s`` (or could not be polled):
-    the run stops as ``interrupted`` and ``--resume`` collects them later. A `BaseException`,
-    like `StoreUnavailable`, so protocol code does not record it as a model's error."""
-
-
-def stopped(error: BaseException) -> BatchesPending | None:
-    """The `BatchesPending` that stopped a run, found in its (nested) exception groups."""
-    if isinstance(error, BatchesPending):
-        return error
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            if (found := stopped(inner)) is not None:
-                return found
-    return None
-
-
-def check_seats(seats: dict[str, Seat]) -> None:
-    """Refuse, in one line and before anything is recorded, a seat with no batch API."""
-    for role, seat in seats.items():
-        try:
-            engine_for(seat.model, role)
-        except ProviderError as exc:
-            raise ExperimentError(f"batch: {exc}") from None
 
 
 @dataclass(eq=False)
@@ -94,51 +69,6 @@ class _Call:
 
 
 _current: ContextVar[_Transcript | None] = ContextVar("playground_batch_transcript", default=None)
-
-
-@dataclass
-class BatchStats:
-    """What a batch run sent: for the summary and the benchmark."""
-
-    calls: int = 0
-    waves: int = 0
-    batches: int = 0
-    resumed: int = 0
-    """Batches collected from an earlier, interrupted process instead of being submitted."""
-    retried: int = 0
-
-
-class BatchModel(Model):
-    """A seat's model in a batch run: the same model string, endpoint and provenance; each
-    call waits for its wave's batch instead of going out alone."""
-
-    def __init__(self, inner: Model, engine: BatchEngine, collector: Collector) -> None:
-        super().__init__(inner.name, base_url=inner.base_url)
-        self.provider = inner.provider
-        self.inner = inner
-        self.engine = engine
-        self.collector = collector
-        self.max_reply_chars = inner.max_reply_chars
-        # no per-call deadline: a batch may take hours; its polling has the run's deadline
-
-    @property
-    def endpoint(self) -> str | None:
-        return self.inner.endpoint  # the same response-cache key
-
-    @property
-    def init(self) -> dict[str, Any]:
-        return self.inner.init
-
-    def check_config(self, config: GenerateConfig) -> None:
-        self.inner.check_config(config)
-
-    def describe(self) -> dict[str, Any]:
-        return self.inner.describe()
-
-    async def _generate(
-        self, messages: list[Message], config: GenerateConfig, on_delta: Any
-    ) -> Completion:
-        return await self.collector.call(self.engine, messages, config)
 
 
 class Collector:
@@ -291,6 +221,7 @@ class Collector:
                     entry[1].append((where.custom_id, call))
                     if where.state == "ok":
                         delivered.add(where.custom_id)
+            fresh = await self._recover(engine, fresh, earlier)
             jobs = [
                 self._collect(engine, wave, local, remote, pairs, delivered)
                 for remote, (local, pairs) in earlier.items()
@@ -303,6 +234,33 @@ class Collector:
                 call.attempts += 1
             self.stats.retried += len(failed)
             calls = failed
+
+    async def _recover(
+        self,
+        engine: BatchEngine,
+        calls: list[_Call],
+        earlier: dict[str, tuple[str, list[tuple[str, _Call]]]],
+    ) -> list[_Call]:
+        """Find batches a killed process submitted but never recorded as accepted (OpenAI
+        batches carry our id in their metadata) and collect them; the calls still to send."""
+        unsent = self.log.unsent(self.run_id, [c.key for c in calls])
+        if not unsent:
+            return calls
+        by_local: dict[str, list[tuple[str, _Call]]] = {}
+        for call in calls:
+            if call.key in unsent:
+                local, cid = unsent[call.key]
+                by_local.setdefault(local, []).append((cid, call))
+        recovered: set[int] = set()
+        for local, pairs in by_local.items():
+            remote = await engine.find(local)
+            if remote is None:
+                self.log.forget(local)  # never reached the provider: sent afresh
+                continue
+            self.log.submitted(local, remote)
+            earlier.setdefault(remote, (local, []))[1].extend(pairs)
+            recovered.update(id(call) for _, call in pairs)
+        return [call for call in calls if id(call) not in recovered]
 
     async def _submit(self, engine: BatchEngine, wave: int, calls: list[_Call]) -> list[_Call]:
         pairs = [(f"r{i}", call) for i, call in enumerate(calls)]

@@ -100,6 +100,11 @@ class BatchEngine(ABC):
         )
         return completion
 
+    async def find(self, label: str) -> str | None:
+        """The provider's id of a batch submitted under ``label`` whose id was never recorded
+        (a kill between submitting and recording); None when it cannot tell or finds none."""
+        return None
+
     @abstractmethod
     async def submit(self, requests: list[tuple[str, dict[str, Any]]], label: str) -> str:
         """Send ``(custom_id, body)`` pairs as one batch; the provider's batch id."""
@@ -143,6 +148,16 @@ class OpenAIBatches(BatchEngine):
             ),
         )
         return str(batch.id)
+
+    async def find(self, label: str) -> str | None:
+        async def search() -> str | None:
+            page = await self._client().batches.list(limit=100)
+            for batch in page.data:  # the newest 100: a kill mid-submit is recent
+                if (batch.metadata or {}).get("playground_batch") == label:
+                    return str(batch.id)
+            return None
+
+        return await self._bounded("batch list", search())
 
     async def state(self, batch_id: str) -> BatchState:
         batch = await self._bounded("batch status", self._client().batches.retrieve(batch_id))

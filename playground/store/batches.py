@@ -159,6 +159,46 @@ class BatchLog:
                     )
         return found
 
+    def unsent(self, run_id: str, keys: list[str]) -> dict[str, tuple[str, str]]:
+        """For each key in a batch of this run recorded as about to be submitted but never as
+        accepted (a kill in between): (our batch id, custom_id)."""
+        if not keys:
+            return {}
+        r, b = self.requests, self.batches
+        found: dict[str, tuple[str, str]] = {}
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(keys), 500):
+                rows = conn.execute(
+                    sa.select(r.c.request_key, r.c.batch_id, r.c.custom_id)
+                    .join(b, b.c.id == r.c.batch_id)
+                    .where(
+                        r.c.run_id == run_id,
+                        r.c.request_key.in_(keys[start : start + 500]),
+                        r.c.state == "pending",
+                        b.c.remote_id.is_(None),
+                        b.c.status == "submitting",
+                    )
+                )
+                for row in rows:
+                    found[row.request_key] = (row.batch_id, row.custom_id)
+        return found
+
+    def forget(self, batch_id: str) -> None:
+        """A batch recorded as about to be submitted that the provider never received."""
+        r = self.requests
+        self._write(
+            f"batch {batch_id} never sent",
+            [
+                (
+                    self.batches.update()
+                    .where(self.batches.c.id == batch_id)
+                    .values(status="unsent"),
+                    None,
+                ),
+                (r.update().where(r.c.batch_id == batch_id).values(state="retried"), None),
+            ],
+        )
+
     def of_run(self, run_id: str) -> list[StoredBatch]:
         """A run's batches in the order they were made."""
         with self.store.engine.connect() as conn:

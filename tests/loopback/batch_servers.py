@@ -138,6 +138,11 @@ class OpenAIBatchServer(OpenAIServer):
         parts = path.strip("/").split("/")
         if method == "POST" and path == "/v1/batches" and isinstance(body, dict):
             return self._create(handler, body)
+        if method == "GET" and path == "/v1/batches":  # newest first, one page
+            data = list(reversed(self.batch_objects.values()))
+            first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
+            page = {"object": "list", "data": data, "first_id": first, "last_id": last}
+            return handler.send_json(200, {**page, "has_more": False})
         if method == "GET" and len(parts) == 3 and parts[1] == "batches":
             return self._retrieve(handler, parts[2])
         if method == "GET" and len(parts) == 4 and parts[1] == "files" and parts[3] == "content":
