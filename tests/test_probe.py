@@ -177,3 +177,30 @@ def test_a_run_without_debates_is_refused(store, tiny_dataset):
     with pytest.raises(Exception, match="no debate or consultancy transcripts"):
         judge = {"judge": ScriptedModel(["Answer: A"])}
         asyncio.run(run_experiment(probe_experiment(run_id), store, models=judge))
+
+
+def test_a_structured_judge_is_read_in_its_mode_with_the_probe_labels(
+    store, dataset, openai_server, monkeypatch
+):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    source = logged_run(store, dataset)
+
+    def structured(body):
+        assert body.get("response_format"), "the probe judge must ask for the schema"
+        text = body["messages"][-1]["content"]
+        first = re.search(r"^Answer (\w): ", text, re.MULTILINE).group(1)
+        return json.dumps({"answer": first, "confidence": 80, "reasoning": "shown first"})
+
+    openai_server.responder = structured
+    exp = probe_experiment(source, length=False, assertiveness=False)
+    exp.roles["judge"] = exp.roles["judge"].model_copy(
+        update={"model": "openai/j", "base_url": openai_server.base_url,
+                "verdict_mode": "structured"}
+    )  # fmt: skip
+    summary = asyncio.run(run_experiment(exp, store))
+    records = list(store.iter_records(summary.info.id))
+    assert len(records) == 2 * N_ITEMS * 3
+    assert {r.verdict.status for r in records} == {"ok"}  # X/Y read as labels, not unparseable
+    rows = table(store).set_index("probe")
+    assert rows.loc["label", "effect"] == 0  # picks the first shown, whatever its label
+    assert rows.loc["position", "effect"] == 1.0 and rows.loc["position", "p_base"] == 0

@@ -67,6 +67,7 @@ CASES = {
     "consistency": ("builtin:consistency", {}, {"subject": subject}),  # items: see ITEMS
     "approval": ("builtin:shortcut?n=2", {"sources": [
         "outcome", "myopic_overseer", "debate_overseer", "consultant_overseer"]}, APPROVAL),
+    "judge_probe": ("logged", {"judges": ["judge", "judge_b"]}, {"judge": judge, "judge_b": judge}),
 }  # fmt: skip
 
 
@@ -85,6 +86,9 @@ def run_case(protocol, store, tiny_dataset, tmp_path):
         dataset = str(tiny_dataset)
     elif dataset == "amplification":
         dataset = str(write_items(tmp_path / "amp.jsonl"))
+    elif dataset == "logged":  # re-judges the debate case's run
+        logged, _ = run_case("debate", store, tiny_dataset, tmp_path)
+        dataset = f"run:{logged.info.id}"
     exp = parse_experiment(
         {
             "name": protocol,

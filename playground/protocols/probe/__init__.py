@@ -22,7 +22,7 @@ from ..judged_spec import JUDGE_STYLES, PANEL_FIELDS
 from ..judging import JudgedOptions, together
 from ..registry import register
 from ..spec import FormField, ProtocolInfo, ReplyKind
-from ..verdicts import parse_verdict
+from ..verdict_modes import prepare, read_verdict
 from ..votes import judge_by_votes
 from .manipulate import BASE, PROBES, target, values
 from .meta import ProbeMetrics
@@ -106,6 +106,7 @@ class JudgeProbe(Protocol[ProbeOptions]):
     )  # fmt: skip
     replies: ClassVar[dict[str, ReplyKind]] = {"judge": "judgement"}
     measurements = (ProbeMetrics,)
+    reads_verdict_modes = True
     sections = (SECTION,)
 
     @classmethod
@@ -151,20 +152,24 @@ class JudgeProbe(Protocol[ProbeOptions]):
         favoured = target(probe, check, seed)
         sides = ctx.item.meta.get("sides", {})
 
-        def read(text: str) -> Verdict:
-            return parse_verdict(text, shown.order, len(check.answers), shown.labels)
+        n = len(check.answers)
 
         async def one(judge: str) -> None:
             seat = ctx.seats[judge]
             assert seat.prompt is not None
-            messages = seat.prompt.render(**prompt_values)
-            if seat.votes > 1:
+            mode = seat.config.verdict_mode or "stated"  # read as any judge seat's verdicts
+            messages = prepare(seat.prompt.render(**prompt_values), mode, shown.labels)
+            if seat.votes > 1:  # stated or structured (a logprobs judge takes no votes)
+
+                def read(text: str) -> Verdict:
+                    return read_verdict(mode, text, {}, shown.order, n, shown.labels)
+
                 verdict = await judge_by_votes(ctx, judge, messages, read, shown.labels)
             else:
                 turn = await ctx.call(judge, messages)
-                verdict = read(turn.content).model_copy(
-                    update={"turn_index": turn.index, "role": judge}
-                )
+                verdict = read_verdict(
+                    mode, turn.content, turn.meta, shown.order, n, shown.labels
+                ).model_copy(update={"turn_index": turn.index, "role": judge})
             ok = verdict.status == "ok" and favoured is not None
             metrics = ProbeMetrics(
                 probe=probe,
