@@ -14,6 +14,7 @@ from pages.amplification_view import DEFAULTS, compare, render_item, render_tree
 from pages.keys import key_fields, secret_keys
 from pages.protocol_form import seat_settings
 from pages.question import pick_question
+from pages.team import current_person
 from pages.widgets import get_store, require_app
 from playground.experiments import SETUP_ERRORS, ExperimentError, RunHandle, parse_experiment
 from playground.experiments.tree_fork import fork_tree
@@ -106,7 +107,12 @@ if st.button("Run tree", type="primary", icon=":material/account_tree:", key="am
         done = run_live(
             "Growing the tree…",
             RunHandle.for_experiment(
-                experiment, store, credentials=credentials, source="page", stream=True
+                experiment,
+                store,
+                credentials=credentials,
+                source="page",
+                stream=True,
+                created_by=current_person(),
             ),
         )
         if done is not None and st.session_state.get("amp.live"):
@@ -147,6 +153,7 @@ if view is not None:
                     ),
                     credentials=credentials,
                     source="page",
+                    created_by=current_person(),
                     stream=True,
                 ),
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.team import current_person
 from pages.widgets import get_store
 from playground.experiments import SETUP_ERRORS, Experiment, RunHandle, RunSummary
 from playground.providers import Credentials
@@ -34,6 +35,7 @@ def start_background(
             budget=budget,
             credentials=credentials,
             source="page",
+            created_by=current_person(),
             keep_events=False,  # counts only: nobody replays a batch's events
         )
         run_id = job.start()

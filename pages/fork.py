@@ -10,6 +10,7 @@ import streamlit as st
 
 from pages.keys import key_fields, secret_keys
 from pages.live_controls import follow_handle
+from pages.team import current_person
 from pages.widgets import get_store, render_transcript, require_app
 from playground.experiments import RunHandle, RunRegistry
 from playground.experiments.fork import fork
@@ -87,6 +88,7 @@ if st.button("Run", type="primary", icon=":material/call_split:", key="fork.go")
             lambda options: fork(store, view.id, options, at_turn=at_turn, changes=changes),
             credentials=credentials,
             source="page",
+            created_by=current_person(),
             keep_events=False,
         )
         handle.start(timeout=0)

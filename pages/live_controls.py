@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 
+from pages.team import current_person
 from playground.experiments import Experiment, RunHandle, RunRegistry
 from playground.providers import Credentials
 from playground.store import Store
@@ -59,6 +60,7 @@ def start_live(
         store,
         credentials=credentials,
         source="page",
+        created_by=current_person(),
         stream=True,  # the library streams only when someone is watching
         humans=humans,
     )

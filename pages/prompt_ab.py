@@ -17,6 +17,7 @@ import streamlit as st
 
 from pages.keys import key_fields, secret_keys
 from pages.live_controls import follow_handle
+from pages.team import current_person
 from pages.widgets import fmt_pct
 from playground.datasets import list_builtins, load_dataset
 from playground.events import RunStarted, TranscriptFinished
@@ -207,7 +208,7 @@ def _start(plan: Any, store: Store, credentials: Credentials) -> None:
     if previous is not None and not previous.finished:
         previous.cancel()
     run = RunHandle(lambda options: run_ab(plan, store, options), credentials=credentials,
-                    source="page")  # fmt: skip
+                    source="page", created_by=current_person())  # fmt: skip
     run.start(timeout=0)
     ab_runs().add(run)
     st.session_state[LIVE] = run.id

@@ -17,13 +17,15 @@ Environment (each wins over the file when it widens nothing; safe mode is on if 
 - ``PLAYGROUND_DATA_DIRS=/data/quality:/data/gpqa``: directories (``os.pathsep``-separated)
   whose dataset files (QuALITY JSONL, GPQA/MMLU CSV, ``hf:`` folders and Parquet, JSONL) the
   pages may offer and load; the pages read no other file.
+- ``PLAYGROUND_TEAM=1``: team mode (``playground app --team``): sign-in on every page, roles.
 - ``PLAYGROUND_SETTINGS``: the settings file; by default ``settings.toml`` in the user's config
-  directory (``~/.config/playground/settings.toml`` on Linux), with the same four keys::
+  directory (``~/.config/playground/settings.toml`` on Linux), with the same keys::
 
       safe = false
       langchain_modules = ["my_lab.chat"]
       model_dirs = ["~/models"]
       data_dirs = ["~/datasets"]
+      team = false
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ LANGCHAIN_MODULES_ENV = "PLAYGROUND_LANGCHAIN_MODULES"
 MODEL_DIRS_ENV = "PLAYGROUND_MODEL_DIRS"
 DATA_DIRS_ENV = "PLAYGROUND_DATA_DIRS"
 SETTINGS_ENV = "PLAYGROUND_SETTINGS"
+TEAM_ENV = "PLAYGROUND_TEAM"
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -69,6 +72,11 @@ class LocalSettings(BaseModel):
         default_factory=list,
         description="Directories whose dataset files (with subdirectories) the pages may read, "
         "and, in safe mode, the only ones anything may read.",
+    )
+    team: bool = Field(
+        False,
+        description="Team mode: every page needs sign-in ([auth] in .streamlit/secrets.toml) "
+        "and shows what the person's role allows.",
     )
 
 
@@ -109,8 +117,10 @@ def load_settings() -> LocalSettings:
     data = [*settings.data_dirs]
     data += [Path(p) for p in _split(os.environ.get(DATA_DIRS_ENV, ""), os.pathsep)]
     safe = settings.safe or os.environ.get(SAFE_ENV, "").strip().lower() in _TRUE
+    team = settings.team or os.environ.get(TEAM_ENV, "").strip().lower() in _TRUE
     return LocalSettings(
         safe=safe,
+        team=team,
         langchain_modules=modules,
         model_dirs=[d.expanduser().resolve() for d in dirs],
         data_dirs=[d.expanduser().resolve() for d in data],
@@ -120,3 +130,8 @@ def load_settings() -> LocalSettings:
 def safe_mode() -> bool:
     """Whether safe mode is on (``PLAYGROUND_SAFE=1`` or ``safe = true`` in the settings file)."""
     return load_settings().safe
+
+
+def team_mode() -> bool:
+    """Whether team mode is on (``PLAYGROUND_TEAM=1`` or ``team = true`` in the settings file)."""
+    return load_settings().team

@@ -125,3 +125,29 @@ def test_runs_have_a_created_by_column(store):
     with store.engine.connect() as conn:
         cols = {c["name"] for c in sa.inspect(conn).get_columns("runs")}
     assert "created_by" in cols
+
+
+def test_a_run_records_who_started_it_through_its_options(store, tiny_dataset):
+    import asyncio
+
+    from playground.experiments import parse_experiment, run_experiment
+    from playground.providers.scripted import ScriptedModel
+
+    def reply(messages, config):
+        return "Answer: A" if "judge" in messages[0].content.lower() else "My answer is right."
+
+    exp = parse_experiment(
+        {
+            "name": "who",
+            "protocol": "debate",
+            "dataset": str(tiny_dataset),
+            "options": {"rounds": 1},
+            "roles": {"debater": {"model": "scripted/x"}, "judge": {"model": "scripted/x"}},
+        }
+    )
+    model = ScriptedModel(reply)
+    models = {"debater_a": model, "debater_b": model, "judge": model}
+    signed = asyncio.run(run_experiment(exp, store, models=models, created_by="ada@example.org"))
+    local = asyncio.run(run_experiment(exp, store, models=models))
+    assert store.get_run(signed.run_id).created_by == "ada@example.org"
+    assert store.get_run(local.run_id).created_by is None

@@ -83,7 +83,9 @@ async def run_linked(
     protocol, seats, provenance = prepare(experiment, opts.credentials, opts.models, store, rerun)
     if setup:
         setup(protocol)
-    run_id = create_run(store, experiment, provenance, opts.source, items=1, parent=parent)
+    run_id = create_run(
+        store, experiment, provenance, opts.source, opts.created_by, items=1, parent=parent
+    )
     if opts.on_start:
         opts.on_start(run_id)
     ctx = TranscriptContext(

@@ -34,6 +34,9 @@ class RunOptions(BaseModel):
     """Also pass each reply's text to ``sink`` as it arrives (`TextDelta`): for a watcher."""
     source: str = "library"
     """Who started the run (``cli``, ``page``, ``library``), stored with it."""
+    created_by: str | None = None
+    """The signed-in person (email) who started it, stored as ``runs.created_by``; None when
+    nobody signs in (the local app, the CLI)."""
     retry: RetryPolicy | None = None
     """How failed calls are retried; None: the default policy."""
     on_start: Callable[[str], None] | None = None

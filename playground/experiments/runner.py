@@ -221,6 +221,7 @@ def create_run(
     experiment: Experiment,
     provenance: Provenance,
     source: str,
+    created_by: str | None = None,
     **extra: object,
 ) -> str:
     """Record a new run with its full configuration; its id."""
@@ -238,6 +239,7 @@ def create_run(
         tags=experiment.tags,
         version=__version__,
         source=source,
+        created_by=created_by,
     )
     return run_id
 
@@ -292,7 +294,9 @@ async def run_experiment(
         run_id = resume
         done = store.reopen_run(run_id)
     else:
-        run_id = create_run(store, experiment, provenance, opts.source, items=len(items))
+        run_id = create_run(
+            store, experiment, provenance, opts.source, opts.created_by, items=len(items)
+        )
     if opts.on_start:
         opts.on_start(run_id)
     emit = fan_out([store.record, sink])
