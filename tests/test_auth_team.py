@@ -149,5 +149,5 @@ def test_a_run_records_who_started_it_through_its_options(store, tiny_dataset):
     models = {"debater_a": model, "debater_b": model, "judge": model}
     signed = asyncio.run(run_experiment(exp, store, models=models, created_by="ada@example.org"))
     local = asyncio.run(run_experiment(exp, store, models=models))
-    assert store.get_run(signed.run_id).created_by == "ada@example.org"
-    assert store.get_run(local.run_id).created_by is None
+    assert store.get_run(signed.info.id).created_by == "ada@example.org"
+    assert store.get_run(local.info.id).created_by is None
