@@ -221,3 +221,20 @@ def test_a_seat_keeps_its_other_settings_in_a_batch_run(store, tiny_dataset, ope
     votes = [t for t in model_turns(store, info.id) if t.meta.get("kind") == "vote"]
     assert len(votes) == 9  # three votes per verdict, all through the batch
     assert all(t.meta["batch_id"] for t in votes)
+
+
+def test_a_batched_call_has_the_cache_key_of_the_direct_call(openai_batches):
+    from playground.experiments.batching import Collector
+    from playground.protocols import Seat
+    from playground.providers import GenerateConfig, Message, get_model
+    from playground.store.cache import cache_key
+
+    url = openai_batches.base_url + "?api-version=1"  # the query selects what answers
+    model = get_model("openai/gpt-4o-mini", base_url=url, credentials=Credentials())
+    wrapped = Collector.wrap(object.__new__(Collector), {"judge": Seat("judge", model)})
+    messages = [Message(role="user", content="hi")]
+    batched = wrapped["judge"].model
+    assert batched is not model
+    assert cache_key(batched, messages, GenerateConfig()) == cache_key(
+        model, messages, GenerateConfig()
+    )
