@@ -97,6 +97,17 @@ class BatchProgress:
     failed: int = 0
 
 
+@dataclass(frozen=True)
+class LimitChanged:
+    """An endpoint's calls-in-flight limit adapted (`playground.providers.limits`): lowered
+    after a rate-limit answer, or grown back."""
+
+    name: str
+    """The ``[limits]`` table (``openai``, a model string) or ``max_calls``."""
+    in_force: int
+    max_in_flight: int
+
+
 Event = (
     RunStarted
     | TranscriptStarted
@@ -107,6 +118,7 @@ Event = (
     | VerdictReached
     | TranscriptFinished
     | BatchProgress
+    | LimitChanged
 )
 Sink = Callable[[Event], None]
 

@@ -100,7 +100,21 @@ def test_a_run_records_and_reports_the_limit_in_force(tmp_path, openai_server):
     assert "limit openai: 4 calls in flight, lowered to 2 after 1 rate-limited attempts" in (
         result.stdout
     )
+    # the progress on stderr says when the limit in force changes
+    assert "  limit openai: 2 of 4 calls in flight\n" in result.output
+    assert "  limit openai: 4 of 4 calls in flight\n" in result.output
     [run] = Store(f"sqlite:///{db}").list_runs()
     record = run.config["limits_in_force"]["openai"]
     assert record["max_in_flight"] == 4 and record["lowest"] == 2 and record["rate_limited"] == 1
     assert record["in_force"] == 4  # 20 calls: grown back
+
+
+def test_the_progress_line_shows_the_limit_in_force():
+    from playground.events import LimitChanged
+    from playground.experiments.progress import RunProgress
+
+    progress = RunProgress()
+    assert progress.limit_line() == ""
+    progress(LimitChanged("openai", 2, 8))
+    progress(LimitChanged("max_calls", 16, 32))
+    assert progress.limit_line() == "limit openai 2/8, limit max_calls 16/32"

@@ -11,6 +11,7 @@ import click
 from ..events import (
     BatchProgress,
     Event,
+    LimitChanged,
     RunStarted,
     TranscriptFinished,
     TranscriptStarted,
@@ -58,6 +59,11 @@ class Progress:
                     f"{b.wave}): {b.status}, {b.succeeded}/{b.requests} succeeded, "
                     f"{b.failed} failed | {self.counts.batch_line()}"
                 )
+            case LimitChanged() if not self.live:
+                self._say(
+                    f"  limit {event.name}: {event.in_force} of {event.max_in_flight} calls "
+                    "in flight"
+                )
             case TranscriptFinished() if self.live:
                 self._draw(force=self.counts.done == self.counts.total)
 
@@ -65,10 +71,11 @@ class Progress:
         p = self.counts
         c = p.counts
         cached = f", {p.cached} cached" if p.cached else ""
+        limits = f" | {p.limit_line()}" if p.limits else ""
         return (
             f"[{p.done}/{p.total}] ok {c['ok']} ({p.correct} correct), "
             f"unparseable {c['unparseable']}, error {c['error']} | "
-            f"tokens {p.tokens:,}{cached} | ${p.cost_usd:.4f}"
+            f"tokens {p.tokens:,}{cached} | ${p.cost_usd:.4f}{limits}"
         )
 
     def _draw(self, force: bool = False) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ..events import (
     BatchProgress,
     Event,
+    LimitChanged,
     RunStarted,
     TranscriptFinished,
     TurnCompleted,
@@ -31,6 +32,8 @@ class RunProgress:
     cached: int = 0
     batches: dict[str, BatchProgress] = field(default_factory=dict)
     """A batch run's provider batches, each as last reported (by the provider's batch id)."""
+    limits: dict[str, LimitChanged] = field(default_factory=dict)
+    """Calls-in-flight limits that adapted, each as last changed (by name)."""
 
     def __call__(self, event: Event) -> None:
         match event:
@@ -47,6 +50,14 @@ class RunProgress:
                 self.done += 1
             case BatchProgress():
                 self.batches[event.batch_id] = event
+            case LimitChanged():
+                self.limits[event.name] = event
+
+    def limit_line(self) -> str:
+        """The limits in force that adapted, e.g. ``limit openai 2/8``; empty if none did."""
+        return ", ".join(
+            f"limit {c.name} {c.in_force}/{c.max_in_flight}" for c in self.limits.values()
+        )
 
     def batch_line(self) -> str:
         """Batches and their requests so far, in one line; empty outside a batch run."""

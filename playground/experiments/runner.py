@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import __version__, package_versions
 from ..datasets import load_dataset
-from ..events import RunStarted, fan_out
+from ..events import LimitChanged, RunStarted, fan_out
 from ..prompting.validate import check_for_seat
 from ..prompting.versions import resolve_prompt
 from ..prompts import PromptError, get_prompt
@@ -304,6 +304,10 @@ async def run_experiment(
     seats = batcher.wrap(seats) if batcher else seats
     responses = ResponseCache(store) if experiment.cache else None
     guard = Budget.of(experiment, store, run_id if resume else None)
+    for limiter in in_use(seat.limiter for seat in seats.values()).values():
+        limiter.on_change = lambda lim: emit(
+            LimitChanged(lim.name, lim.in_force or 1, lim.limits.max_in_flight or 1)
+        )
 
     contexts = []
     skipped = 0

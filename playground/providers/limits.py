@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 
@@ -45,6 +45,8 @@ class Limiter(AbstractAsyncContextManager["Limiter"]):
         """The lowest limit in force so far, to record with the run."""
         self.rate_limited = 0
         """Attempts refused for the rate (HTTP 429) or answered with nothing remaining."""
+        self.on_change: Callable[[Limiter], None] | None = None
+        """Called (on the event loop) each time ``in_force`` changes."""
         self._in_flight = 0
         self._ok_streak = 0
         self._lowered_at = -1e9
@@ -92,6 +94,12 @@ class Limiter(AbstractAsyncContextManager["Limiter"]):
             self._free.notify_all()
 
     def _adapt(self, error: BaseException | None) -> None:
+        before = self.in_force
+        self._step(error)
+        if self.in_force != before and self.on_change is not None:
+            self.on_change(self)
+
+    def _step(self, error: BaseException | None) -> None:
         ceiling = self.limits.max_in_flight or 1
         now = time.monotonic()
         if error is not None and rate_limited(error):
