@@ -1,7 +1,13 @@
-"""Versioned prompt templates: data files in ``prompts/`` loaded as langchain-core ChatPromptTemplates.
+"""Versioned prompt templates: data files in ``prompts/``, chat messages in langchain-core's
+f-string template format.
 
 Each template has an id (``debate/judge``) and a content hash (sha256 of its messages), and both
 are stored with every call that used it, so a verdict can be traced to the exact wording.
+
+Rendering uses langchain-core's own f-string formatter (``langchain_core.utils.formatting``,
+what ``ChatPromptTemplate`` formats with) and its variable rules, without importing its prompt
+stack (about a second of start-up: the tracers and langsmith); `PromptTemplate.chat_template`
+builds the ``ChatPromptTemplate`` itself when a caller wants one.
 """
 
 from __future__ import annotations
@@ -14,14 +20,17 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from string import Formatter
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.utils.formatting import formatter
 
 from .providers.base import Message, Role
 
+if TYPE_CHECKING:
+    from langchain_core.prompts import ChatPromptTemplate
+
 _ROLES: dict[str, Role] = {"system": "system", "user": "user", "assistant": "assistant"}
-_LC_ROLES: dict[str, Role] = {"system": "system", "human": "user", "ai": "assistant"}
 
 
 class PromptError(ValueError):
@@ -83,13 +92,17 @@ class PromptTemplate:
 
     @cached_property
     def chat_template(self) -> ChatPromptTemplate:
+        """The same messages as a langchain-core ``ChatPromptTemplate`` (imported only here)."""
+        from langchain_core.prompts import ChatPromptTemplate
+
         return ChatPromptTemplate.from_messages(
             [(role, content) for role, content in self.messages], template_format="f-string"
         )
 
-    @property
+    @cached_property
     def variables(self) -> list[str]:
-        return sorted(self.chat_template.input_variables)
+        """The variables the messages use, sorted (`f_string_variables`)."""
+        return sorted({v for _, content in self.messages for v in f_string_variables(content)})
 
     def render(self, **values: Any) -> list[Message]:
         """Fill the template; a missing variable is an error naming it, never a silent blank."""
@@ -98,9 +111,36 @@ class PromptTemplate:
             raise PromptError(f"prompt {self.id}: missing variable(s) {', '.join(missing)}")
         used = {k: values[k] for k in self.variables}
         return [
-            Message(role=_LC_ROLES[m.type], content=str(m.content))
-            for m in self.chat_template.format_messages(**used)
+            Message(role=role, content=formatter.format(content, **used))
+            for role, content in self.messages
         ]
+
+
+def f_string_variables(template: str) -> set[str]:
+    """The variables of an f-string template, refused as langchain-core's
+    ``validate_f_string_template`` refuses them (attribute access or indexing, all digits,
+    nested fields in a format spec), with a ValueError; a stray brace is a ValueError too."""
+    found = set()
+    for _, name, spec, _ in Formatter().parse(template):
+        if name is None:
+            continue
+        if "." in name or "[" in name or "]" in name:
+            raise ValueError(
+                f"Invalid variable name {name!r} in f-string template. Variable names cannot "
+                "contain attribute access (.) or indexing ([])."
+            )
+        if name.isdigit() or not name:
+            raise ValueError(
+                f"Invalid variable name {name!r} in f-string template. Variable names cannot "
+                "be all digits or empty as they are interpreted as positional arguments."
+            )
+        if spec and ("{" in spec or "}" in spec):
+            raise ValueError(
+                "Invalid format specifier in f-string template. Nested replacement fields are "
+                "not allowed."
+            )
+        found.add(name)
+    return found
 
 
 def parse_template(data: dict[str, Any], source: str) -> PromptTemplate:
@@ -129,7 +169,7 @@ def parse_template(data: dict[str, Any], source: str) -> PromptTemplate:
         source=source,
     )
     try:
-        template.chat_template  # noqa: B018 - parse now so a bad brace is reported at load time
+        template.variables  # noqa: B018 - parse now so a bad brace is reported at load time
     except (ValueError, KeyError) as exc:
         raise PromptError(f"{source}: cannot parse template: {exc}") from None
     return template

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("pandas", "langchain_core", "openai", "anthropic", "sqlalchemy", "inspect_ai", "plotly")
+HEAVY = ("pandas", "langchain_core", "openai", "anthropic", "sqlalchemy", "inspect_ai", "plotly",
+         "tenacity", "scipy")  # fmt: skip
 
 PROBE = """
 import json, sys
@@ -69,3 +70,22 @@ def test_lazy_command_list_matches_the_commands_own_help():
         eager.add_command(LazyGroup.get_command(cli, ctx, name), name)
     assert lazy == CliRunner().invoke(eager, ["--help"], terminal_width=100).output
     assert sorted(COMMANDS) == cli.list_commands(ctx)
+
+
+def test_rendering_a_prompt_loads_no_langchain_prompt_stack():
+    # langchain-core's prompt classes pull its tracers and langsmith (about a second): a run
+    # renders with its formatter only
+    code = (
+        "import json, sys\n"
+        "from playground.prompts import get_prompt\n"
+        "get_prompt('debate/judge').render(question='q', answer_a='a', answer_b='b',"
+        " transcript='t')\n"
+        "import playground\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('langchain_core.prompts',"
+        " 'langsmith')))))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []

@@ -58,3 +58,29 @@ def test_bad_templates(data, message):
 def test_unknown_prompt_id():
     with pytest.raises(PromptError, match="unknown prompt 'nope'"):
         get_prompt("nope")
+
+
+def test_every_template_renders_as_langchain_cores_chat_prompt_template_does():
+    # the playground renders with langchain-core's formatter without its prompt stack; the
+    # ChatPromptTemplate built from the same messages must give the same messages
+    roles = {"system": "system", "human": "user", "ai": "assistant"}
+    for template in load_prompts().values():
+        lc = template.chat_template
+        assert sorted(lc.input_variables) == template.variables, template.id
+        values = {v: f"<{v} with {{braces}} and 100%>" for v in template.variables}
+        expected = [(roles[m.type], m.content) for m in lc.format_messages(**values)]
+        assert [(m.role, m.content) for m in template.render(**values)] == expected, template.id
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [("{a.b}", "attribute access"), ("{a[0]}", "indexing"), ("{0}", "all digits"),
+     ("{x:{y}}", "Nested replacement"), ("a } b", "Single '}'")],
+)  # fmt: skip
+def test_variables_langchain_core_refuses_are_refused_at_load(content, why):
+    from langchain_core.prompts import ChatPromptTemplate
+
+    with pytest.raises(ValueError):  # langchain-core refuses each of them too
+        ChatPromptTemplate.from_messages([("user", content)], template_format="f-string")
+    with pytest.raises(PromptError, match=f"cannot parse template: .*{why}"):
+        parse_template({"id": "x", "messages": [{"role": "user", "content": content}]}, "b")

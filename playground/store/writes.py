@@ -8,17 +8,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_delay,
-    wait_exponential,
-)
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 log = logging.getLogger("playground.store")
 T = TypeVar("T")
@@ -76,6 +72,9 @@ def describe(error: BaseException | None) -> str:
 def retrying(policy: WritePolicy, what: str, where: str, write: Callable[[], T]) -> T:
     """Run ``write``, retrying transient errors under ``policy``; `StoreUnavailable` if it
     still fails. ``what`` and ``where`` name the write and the store in the log lines."""
+    # imported here: tenacity costs a fifth of a second at start, and `playground runs` or a
+    # page that only reads never writes
+    from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
     def warn(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

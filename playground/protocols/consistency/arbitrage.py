@@ -24,7 +24,6 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import minimize
 
 Outcome = bool | None
 World = Mapping[str, Outcome]
@@ -38,6 +37,8 @@ def arbitrage(p: Mapping[str, float], worlds: Sequence[World]) -> float:
     keys = list(p)
     if not keys or not worlds:
         raise ValueError("arbitrage needs forecasts and at least one possible world")
+    from scipy.optimize import minimize  # about a second of imports: only when measured
+
     forecast = np.clip(np.array([p[k] for k in keys], dtype=float), CLIP, 1 - CLIP)
     # +1 where the statement is true in the world, −1 false, 0 void
     sign = np.array([[_sign(w[k]) for k in keys] for w in worlds], dtype=float)
