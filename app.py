@@ -6,8 +6,6 @@ reads its widgets, calls the `playground` library and renders what it returns. I
 person's role allows: an annotator their queue, a researcher everything, the owner also Admin.
 """
 
-from functools import partial
-
 import streamlit as st
 
 from pages.widgets import through_app
@@ -48,11 +46,8 @@ def team_pages():
             [st.Page(person, title="Sign in", url_path="signin")], position="hidden"
         )
     annotator = person.role == "annotator"
-    if annotator:  # the Queue page comes with the studies library
-        no_queue = partial(st.info, "No study queue is open for you yet.")
-        pages = [st.Page(no_queue, title="Queue", url_path="queue")]
-    else:
-        pages = research_pages(default=True)
+    queue = st.Page("pages/queue.py", title="Queue", icon=":material/inbox:", default=annotator)
+    pages = [queue] if annotator else [*research_pages(default=True), queue]
     if person.role == "owner":
         pages.append(st.Page("pages/admin.py", title="Admin", icon=":material/group:"))
     sidebar(person)
