@@ -302,3 +302,31 @@ def test_structured_judge_with_votes_reads_each_vote_as_json(store, openai_serve
     record = run(debate(openai_server, judge | {"verdict_mode": "structured", "votes": 3}), store)
     assert record.verdict.status == "ok"
     assert record.verdict.choice == record.assignment.display_order[1]
+
+
+def test_rejudge_in_another_mode_is_a_rater_of_its_own_in_the_analysis(store, openai_server):
+    from playground.analysis import load_frames
+    from playground.analysis.agreement import agreement
+    from playground.analysis.calibration import calibration_summary
+    from playground.analysis.metrics import position_bias
+    from playground.experiments.fork import fork
+
+    openai_server.responder = reply
+    openai_server.alternatives = {"A": {" A": -0.5, " B": -1.0}}
+    judge = {"model": "openai/j", "base_url": openai_server.base_url}
+    summary = asyncio.run(run_experiment(debate(openai_server, judge), store))
+    [view] = store.transcripts_of(summary.info.id)
+    changes = {"roles": {"judge": {"verdict_mode": "logprobs"}}}
+    rejudged = asyncio.run(fork(store, view.id, changes=changes))
+
+    frames = load_frames(store, [summary.info.id, rejudged.info.id])
+    verdicts = frames.verdicts
+    assert sorted(verdicts["verdict_mode"]) == ["logprobs", "stated"]
+    judges = sorted(verdicts["judge"].astype(str), key=len)
+    assert "mode" not in judges[0] and judges[1] == f"{judges[0]} · logprobs mode"
+    _, pairs, _ = agreement(verdicts)
+    [pair] = pairs.to_dict("records")
+    assert {pair["judge_1"], pair["judge_2"]} == set(judges) and pair["subjects"] == 1
+    assert pair["percent_agreement"] == 1.0  # both chose A
+    assert set(calibration_summary(verdicts)["judge"].astype(str)) == set(judges)
+    assert set(position_bias(verdicts)["judge"].astype(str)) == set(judges)

@@ -46,6 +46,7 @@ VERDICT_COLUMNS = [
     "first_shown", "shown", "shown_set", "swapped", "seats", "display_order", "correct_seat",
     "condition", "chose_first", "turn_index", "credences", "credence_correct",
     "credence_chosen", "credence_first", "dataset", "seed", "judge_model", "judge_prompt",
+    "verdict_mode",
     "judge", "created_at", "parent_id", "subject", "item_key", "metrics", "check_family",
     "violation", "credence_shift", "n_unparseable",
 ]  # fmt: skip

@@ -150,9 +150,15 @@ def prompt_version(role: dict[str, Any]) -> str | None:
     return pid or (digest[:8] if digest else None)
 
 
-def judge_label(verdict_role: str, model: str | None, prompt: str | None) -> str:
-    """A rater's name: its model and prompt version, prefixed by the role unless it is ``judge``."""
-    label = " · ".join(x for x in (model or "unknown model", prompt) if x)
+def judge_label(
+    verdict_role: str, model: str | None, prompt: str | None, mode: str | None = None
+) -> str:
+    """A rater's name: its model, prompt version and verdict mode (when not the default
+    ``stated``), prefixed by the role unless it is ``judge``. A judge read in two modes is
+    so two raters: calibration, Brier and position bias are per mode, and a re-judge in
+    another mode is compared in the agreement section."""
+    mode = f"{mode} mode" if mode and mode != "stated" else None
+    label = " · ".join(x for x in (model or "unknown model", prompt, mode) if x)
     return label if verdict_role == "judge" else f"{verdict_role}: {label}"
 
 
@@ -187,9 +193,11 @@ def parse_provenance(texts: Any, verdict_roles: Any) -> tuple[pd.DataFrame, list
         judge = prov.get("roles", {}).get(verdict_role, {})
         row["judge_model"] = judge.get("model")
         row["judge_prompt"] = prompt_version(judge) if judge else None
-        row["judge"] = judge_label(verdict_role, row["judge_model"], row["judge_prompt"])
+        mode = (judge.get("params") or {}).get("verdict_mode") or ("stated" if judge else None)
+        row["verdict_mode"] = mode
+        row["judge"] = judge_label(verdict_role, row["judge_model"], row["judge_prompt"], mode)
         rows.append(row)
-    columns = ["dataset", "seed", "judge_model", "judge_prompt", "judge"]
+    columns = ["dataset", "seed", "judge_model", "judge_prompt", "judge", "verdict_mode"]
     columns += [f"{kind}.{role}" for kind in ("model", "prompt") for role in roles]
     columns += [f"option.{name}" for name in options]
     out = _take(rows, combo, columns)
