@@ -5,15 +5,21 @@ batch API, and `BatchesPending`, which stops a run whose batches did not end in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..protocols import Seat
 from ..providers import Completion, GenerateConfig, Message, Model, ProviderError
 from ..providers.batches import BatchEngine, engine_for
 from .config import ExperimentError
 
-if TYPE_CHECKING:
-    from .batching import Collector
+
+class Waves(Protocol):
+    """What a `BatchModel` needs of the run's collector (`batching.Collector`): a call that
+    waits for its wave."""
+
+    async def call(
+        self, engine: BatchEngine, messages: list[Message], config: GenerateConfig
+    ) -> Completion: ...
 
 
 class BatchesPending(BaseException):
@@ -58,7 +64,7 @@ class BatchModel(Model):
     """A seat's model in a batch run: the same model string, endpoint and provenance; each
     call waits for its wave's batch instead of going out alone."""
 
-    def __init__(self, inner: Model, engine: BatchEngine, collector: Collector) -> None:
+    def __init__(self, inner: Model, engine: BatchEngine, collector: Waves) -> None:
         super().__init__(inner.name, base_url=inner.base_url)
         self.provider = inner.provider
         self.inner = inner

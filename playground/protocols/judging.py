@@ -4,10 +4,9 @@ judge questions, and a model choosing its side."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 import re
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -16,6 +15,7 @@ from ..prompts import PromptTemplate, get_prompt
 from ..records import Assignment, Item, Turn
 from . import scratchpad as pad
 from .base import TranscriptContext, TurnFailed
+from .concurrency import together
 from .quotes import JUDGE_NOTE, QuoteMode, counts, mark
 from .verdict_modes import prepare, read_verdict
 from .verdicts import parse_verdict
@@ -182,16 +182,6 @@ def judge_values(ctx: TranscriptContext, transcript: str) -> dict[str, Any]:
         "answer_b": ctx.item.answers[shown[1]],
         "transcript": transcript,
     }
-
-
-async def together(*calls: Coroutine[Any, Any, Any]) -> list[Any]:
-    """Run calls at once; if one fails the others are cancelled and its error is raised as is."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(call) for call in calls]
-    except BaseExceptionGroup as group_error:
-        raise group_error.exceptions[0] from None
-    return [task.result() for task in tasks]
 
 
 async def judge_panel(

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from ..providers import Message
 from ..records import Verdict, VerdictStatus
 from .base import TranscriptContext
+from .concurrency import together
 from .meta import TurnMeta
 
 VOTE = "vote"
@@ -77,7 +78,6 @@ async def judge_by_votes(
 ) -> Verdict:
     """Call ``judge`` once per vote (at once), record each vote's turn, and return the verdict
     (role and turn index set: the first vote's turn)."""
-    from .judging import together  # judging hooks this module in; import at call time
 
     seat = ctx.seats[judge]
     base = seat.config.seed or 0

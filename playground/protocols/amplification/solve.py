@@ -19,7 +19,7 @@ from typing import Any
 
 from ...records import Turn
 from ..base import TranscriptContext
-from ..judging import together
+from ..concurrency import together
 from ..verdicts import parse_verdict
 from . import checks, messages
 from .parsing import Decomposition, parse_decomposition, short_answer

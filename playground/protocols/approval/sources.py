@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from ..base import TranscriptContext
+from ..concurrency import together
 from ..consistency.elicit import parse_probability
-from ..judging import together
 
 Source = Literal["outcome", "myopic_overseer", "debate_overseer", "consultant_overseer"]
 SOURCES: tuple[Source, ...] = get_args(Source)

@@ -13,7 +13,7 @@ from ...datasets.consistency import JudgeCheck
 from ...prompts import PromptTemplate
 from ...records import Verdict
 from ..base import TranscriptContext
-from ..judging import together
+from ..concurrency import together
 from ..verdicts import parse_verdict
 from . import metrics
 from .statements import SUBJECT

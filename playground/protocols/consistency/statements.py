@@ -22,7 +22,7 @@ from ...datasets.consistency import (
 )
 from ...records import Verdict
 from ..base import TranscriptContext
-from ..judging import together
+from ..concurrency import together
 from . import metrics
 from .elicit import parse_probability
 from .turns import ElicitationMeta

@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ...datasets.consistency import JudgeCheck, check_of
 from ...records import Assignment, Item, Verdict
 from ..base import Protocol, TranscriptContext
+from ..concurrency import together
 from ..consistency.logged import judge_items
 from ..judged_spec import JUDGE_STYLES, PANEL_FIELDS
-from ..judging import JudgedOptions, together
+from ..judging import JudgedOptions
 from ..registry import register
 from ..spec import FormField, ProtocolInfo, ReplyKind
 from ..verdict_modes import prepare, read_verdict
