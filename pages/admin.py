@@ -32,7 +32,7 @@ with st.form("invite", clear_on_submit=True):
     role = right.selectbox("Role", people.INVITABLE, key="invite_role")
     if st.form_submit_button("Invite", type="primary"):
         try:
-            added = people.invite(store, email, role, by=me)
+            added = people.invite(store, email, role, by=mine.email)
             st.success(f"Invited {md_line(added.email)} as {added.role}.")
         except people.TeamError as error:
             st.error(md_line(str(error)))
@@ -56,13 +56,13 @@ for person in everyone:
     )
     if choice != person.role:
         try:
-            people.set_role(store, person.email, choice, by=me)
+            people.set_role(store, person.email, choice, by=mine.email)
             st.rerun()
         except people.TeamError as error:
             st.error(md_line(str(error)))
     if cols[3].button("Remove", key=f"remove_{person.email}"):
         try:
-            people.remove(store, person.email, by=me)
+            people.remove(store, person.email, by=mine.email)
             st.rerun()
         except people.TeamError as error:
             st.error(md_line(str(error)))

@@ -226,7 +226,7 @@ for start in range(0, len(seats), 3):
                 mode = st.selectbox(
                     "Verdict read from",
                     VERDICT_MODES,
-                    format_func=VERDICT_MODES.get,
+                    format_func=VERDICT_MODES.__getitem__,
                     key=f"{role}.verdict_mode",
                     help="stated: its Answer:/Confidence: lines; logprobs: the probabilities "
                     "of the answer labels after 'Answer:' (OpenAI, compatible servers, local "

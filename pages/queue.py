@@ -55,6 +55,8 @@ except StudyError as error:
 if task is None:
     st.success("Nothing left for you in this study. Thank you!")
     st.stop()
+me: str = person  # narrowed above: what done() below records as the actor
+this: TaskView = task
 
 
 def confidence_control(view: TaskView, key: str, label: str) -> list[float] | None:
@@ -79,8 +81,8 @@ def show_speech(number: int, speech) -> None:
 
 
 def done(verdict_id: str, what: str) -> None:
-    audit.record(store, person, what, f"{task.study_id}/{task.task_id}", {"verdict_id": verdict_id})
-    for k in [k for k in st.session_state if str(k).startswith(f"q_{task.assignment_id}")]:
+    audit.record(store, me, what, f"{this.study_id}/{this.task_id}", {"verdict_id": verdict_id})
+    for k in [k for k in st.session_state if str(k).startswith(f"q_{this.assignment_id}")]:
         del st.session_state[k]
     st.rerun()
 

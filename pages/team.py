@@ -50,8 +50,9 @@ def gate(store: Store) -> PersonRow | Callable[[], None]:
     not on the team), for app.py to show as the one page of a hidden navigation: nothing else
     of the app is reachable then, not even by URL."""
     auth = configured_auth()
-    if problem := auth_problem(auth):
-        return lambda: st.error(f"Team mode: {problem}.", icon=":material/lock:")
+    problem = auth_problem(auth)
+    if problem or auth is None:
+        return partial(_closed, f"Team mode: {problem}.")
     if not st.user.is_logged_in:
         st.session_state.pop(_PERSON, None)
         return partial(_sign_in_page, auth)
@@ -74,6 +75,10 @@ def gate(store: Store) -> PersonRow | Callable[[], None]:
         st.session_state.pop(_PERSON, None)
         return partial(_refuse, f"{md_line(email)} is no longer on this team.")
     return person
+
+
+def _closed(message: str) -> None:
+    st.error(message, icon=":material/lock:")
 
 
 def _sign_in_page(auth: Mapping[str, Any]) -> None:
