@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from ..records import Record
 from ..store import Store
 from ..store.importer import record_problem
+from .people import hide_person, renamer
 
 
 def write_jsonl(
@@ -20,15 +21,18 @@ def write_jsonl(
     out: TextIO,
     run_id: str | None = None,
     verdict_ids: Collection[str] | None = None,
+    with_emails: bool = False,
 ) -> int:
     """Write every verdict (of one run, or all; only ``verdict_ids`` if given) as a `Record`
-    line, oldest run first; return how many."""
+    line, oldest run first; return how many. Study participants appear by their rater id
+    (`playground.export.people`) unless ``with_emails``."""
     count = 0
     wanted = set(verdict_ids) if verdict_ids is not None else None
+    rename = renamer(store, with_emails)
     for record in store.iter_records(run_id):
         if wanted is not None and record.verdict_id not in wanted:
             continue
-        out.write(record.model_dump_json())
+        out.write(hide_person(record, rename).model_dump_json())
         out.write("\n")
         count += 1
     return count
@@ -39,9 +43,10 @@ def export_jsonl(
     path: str | Path,
     run_id: str | None = None,
     verdict_ids: Collection[str] | None = None,
+    with_emails: bool = False,
 ) -> int:
     with Path(path).open("w", encoding="utf-8") as out:
-        return write_jsonl(store, out, run_id, verdict_ids)
+        return write_jsonl(store, out, run_id, verdict_ids, with_emails)
 
 
 class ImportFileError(ValueError):

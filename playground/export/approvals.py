@@ -17,18 +17,24 @@ from typing import IO
 from ..protocols.approval.metrics import approval_rows, export_rows
 from ..records import Record
 from ..store import Store
+from .people import hide_people, renamer
 
 
 def write_approvals(
-    store: Store, handle: IO[str], run_ids: Iterable[str | None], verdict_ids: set[str] | None
+    store: Store,
+    handle: IO[str],
+    run_ids: Iterable[str | None],
+    verdict_ids: set[str] | None,
+    with_emails: bool = False,
 ) -> int:
     """Write the approval rows of these runs (None: every run), keeping only ``verdict_ids``
     when given; the number of lines written."""
     count = 0
+    rename = renamer(store, with_emails)
     for run_id in run_ids:
         records: list[Record] = [
             r
-            for r in store.iter_records(run_id)
+            for r in hide_people(store.iter_records(run_id), rename)
             if r.protocol == "approval" and (verdict_ids is None or r.verdict_id in verdict_ids)
         ]
         for line in export_rows(approval_rows(records)):

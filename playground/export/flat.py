@@ -23,6 +23,7 @@ from ..analysis.frame import Frames, load_frames
 from ..safetext import csv_cell
 from ..store import Store
 from ..store.queries import turn_columns, turn_rows
+from .people import hide_in_metrics_text, renamer
 
 VERDICT_EXPORT = [
     "verdict_id", "run_id", "run_name", "run_tags", "run_created_at", "transcript_id",
@@ -100,19 +101,25 @@ def export_flat(
     fmt: str,
     filters: Filters | None = None,
     run_ids: Sequence[str] | None = None,
+    with_emails: bool = False,
 ) -> tuple[int, int]:
     """Write verdicts to ``path`` and turns to `turns_path` as ``csv`` or ``parquet``; return
     (verdict rows, turn rows)."""
     frames = selected_frames(store, filters, run_ids)
-    verdicts, turns = flat_tables(store, frames)
+    verdicts, turns = flat_tables(store, frames, with_emails)
     write_table(verdicts, path, fmt)
     write_table(turns, turns_path(path), fmt)
     return len(verdicts), len(turns)
 
 
-def flat_tables(store: Store, frames: Frames) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(verdict rows, turn rows) for frames loaded with ``text=True``."""
+def flat_tables(
+    store: Store, frames: Frames, with_emails: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(verdict rows, turn rows) for frames loaded with ``text=True``; study participants by
+    their rater id (`playground.export.people`) unless ``with_emails``."""
     verdicts = verdict_table(frames)
+    rename = renamer(store, with_emails)
+    verdicts["metrics"] = [hide_in_metrics_text(m, rename) for m in verdicts["metrics"]]
     turns = turn_table(store, verdicts["transcript_id"].tolist(), frames.runs)
     return verdicts, turns
 

@@ -34,6 +34,7 @@ from .. import __version__
 from ..records import Record, RoleProvenance, Turn
 from ..store import Store
 from .extras import is_missing, missing_inspect
+from .people import hide_people, renamer
 
 try:
     from inspect_ai.log import (
@@ -84,15 +85,20 @@ def export_inspect(
     out_dir: str | Path,
     run_ids: Iterable[str | None] = (None,),
     verdict_ids: Collection[str] | None = None,
+    with_emails: bool = False,
 ) -> list[Path]:
-    """Write one ``.eval`` log per run and seat configuration into ``out_dir``; the paths."""
+    """Write one ``.eval`` log per run and seat configuration into ``out_dir``; the paths.
+    Study participants appear by rater id (`playground.export.people`) unless ``with_emails``."""
     wanted = set(verdict_ids) if verdict_ids is not None else None
+    rename = renamer(store, with_emails)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for run_id in run_ids:
         records = [
-            r for r in store.iter_records(run_id) if wanted is None or r.verdict_id in wanted
+            r
+            for r in hide_people(store.iter_records(run_id), rename)
+            if wanted is None or r.verdict_id in wanted
         ]
         for key, group in group_records(records).items():
             log = eval_log(group, key)

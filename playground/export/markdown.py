@@ -17,6 +17,7 @@ from pathlib import Path
 from ..records import Record, Turn
 from ..safetext import md_code, md_prose
 from ..store import Store
+from .people import Rename, hide_people, renamer
 
 LABELS = "ABCDEFGHIJ"
 
@@ -152,10 +153,11 @@ def item_markdown(records: Iterable[Record]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def run_items(store: Store, run_id: str) -> dict[str, list[Record]]:
-    """A run's records grouped by item id, in log order."""
+def run_items(store: Store, run_id: str, rename: Rename | None = None) -> dict[str, list[Record]]:
+    """A run's records grouped by item id, in log order (participants renamed by ``rename``,
+    `playground.export.people`)."""
     items: dict[str, list[Record]] = {}
-    for record in store.iter_records(run_id):
+    for record in hide_people(store.iter_records(run_id), rename):
         items.setdefault(record.item_id, []).append(record)
     return items
 
@@ -165,12 +167,14 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "item"
 
 
-def export_markdown(store: Store, run_id: str, out_dir: str | Path) -> list[Path]:
+def export_markdown(
+    store: Store, run_id: str, out_dir: str | Path, with_emails: bool = False
+) -> list[Path]:
     """One ``<item>.md`` per item of a run into ``out_dir``; return the files written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for item_id, records in run_items(store, run_id).items():
+    for item_id, records in run_items(store, run_id, renamer(store, with_emails)).items():
         path = out / f"{safe_name(item_id)}.md"
         path.write_text(item_markdown(records), encoding="utf-8")
         written.append(path)
