@@ -96,6 +96,29 @@ def test_trueskill_plays_matches_in_order_and_skips_self_play():
     assert trueskill_board(matches.iloc[[2]]).empty
 
 
+def test_trueskill_closed_form_equals_the_package_over_a_long_lopsided_sequence():
+    import random
+
+    import trueskill
+
+    rng = random.Random(3)
+    names = ["a", "b", "c", "d"]
+    # "a" wins almost always, so ratings drift far apart (large t, tiny Φ(−t)) over 2000 games
+    games = [rng.sample(names, 2) for _ in range(2000)]
+    games = [(g[0], g[1]) if rng.random() < 0.2 else tuple(sorted(g)) for g in games]
+    board = trueskill_board(
+        pd.DataFrame({"winner": [w for w, _ in games], "loser": [lo for _, lo in games]})
+    ).set_index("model")
+    env = trueskill.TrueSkill(draw_probability=0.0)
+    ratings = {n: env.create_rating() for n in names}
+    for w, lo in games:
+        ratings[w], ratings[lo] = trueskill.rate_1vs1(ratings[w], ratings[lo], env=env)
+    # the package's own erfc is a ~1e-7 approximation; ours is math.erfc
+    for name, r in ratings.items():
+        assert board.loc[name, "mu"] == pytest.approx(r.mu, rel=1e-6)
+        assert board.loc[name, "sigma"] == pytest.approx(r.sigma, rel=1e-6)
+
+
 def test_swiss_tournament_from_the_cli(tmp_path, openai_server, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     # the judge always picks B, the answer debater_b defends (no position swap)

@@ -14,6 +14,7 @@ move together.
 
 from __future__ import annotations
 
+import math
 from itertools import combinations
 
 import numpy as np
@@ -313,11 +314,17 @@ def trueskill_board(matches: pd.DataFrame, draw_probability: float = 0.0) -> pd.
     if "created_at" in cross.columns:
         cross = cross.sort_values("created_at", kind="stable")
     env = trueskill.TrueSkill(draw_probability=draw_probability)
-    players: dict[str, trueskill.Rating] = {}
+    update = _win_update(env) if draw_probability == 0 else None
+    players: dict[str, tuple[float, float]] = {}
     games: dict[str, list[int]] = {}
+    start = (env.mu, env.sigma)
     for winner, loser in zip(cross["winner"], cross["loser"], strict=True):
-        w, lo = players.get(winner, env.create_rating()), players.get(loser, env.create_rating())
-        players[winner], players[loser] = trueskill.rate_1vs1(w, lo, env=env)
+        w, lo = players.get(winner, start), players.get(loser, start)
+        if update is not None:
+            players[winner], players[loser] = update(w, lo)
+        else:
+            a, b = trueskill.rate_1vs1(env.create_rating(*w), env.create_rating(*lo), env=env)
+            players[winner], players[loser] = (a.mu, a.sigma), (b.mu, b.sigma)
         games.setdefault(winner, [0, 0])[0] += 1
         games.setdefault(loser, [0, 0])[0] += 1
         games[winner][1] += 1
@@ -326,11 +333,39 @@ def trueskill_board(matches: pd.DataFrame, draw_probability: float = 0.0) -> pd.
             "model": name,
             "matches": games[name][0],
             "wins": games[name][1],
-            "mu": r.mu,
-            "sigma": r.sigma,
-            "conservative": r.mu - 3 * r.sigma,
+            "mu": mu,
+            "sigma": sigma,
+            "conservative": mu - 3 * sigma,
         }
-        for name, r in players.items()
+        for name, (mu, sigma) in players.items()
     ]
     table = pd.DataFrame(rows, columns=TRUESKILL_COLUMNS)
     return table.sort_values("conservative", ascending=False, ignore_index=True)
+
+
+def _win_update(env: trueskill.TrueSkill):
+    """The package's 1-vs-1 update without draws in closed form (exact for two players:
+    the factor graph has one truncation), ~100× faster than `trueskill.rate_1vs1`'s general
+    message passing, which made a 100k-verdict report take seconds. Same parameters (β, τ) as
+    ``env``; `tests/test_analysis_tournament.py` checks it against the package on long random
+    sequences."""
+    beta2, tau2 = env.beta**2, env.tau**2
+    root2 = math.sqrt(2.0)
+    norm = 1.0 / math.sqrt(2.0 * math.pi)
+
+    def update(
+        w: tuple[float, float], lo: tuple[float, float]
+    ) -> tuple[tuple[float, float], tuple[float, float]]:
+        var_w, var_l = w[1] ** 2 + tau2, lo[1] ** 2 + tau2  # the dynamics factor first
+        c2 = 2.0 * beta2 + var_w + var_l
+        c = math.sqrt(c2)
+        t = (w[0] - lo[0]) / c
+        cdf = 0.5 * math.erfc(-t / root2)
+        v = norm * math.exp(-0.5 * t * t) / cdf if cdf else -t
+        k = v * (v + t)
+        return (
+            (w[0] + var_w / c * v, math.sqrt(var_w * max(1.0 - var_w / c2 * k, 0.0))),
+            (lo[0] - var_l / c * v, math.sqrt(var_l * max(1.0 - var_l / c2 * k, 0.0))),
+        )
+
+    return update
