@@ -93,8 +93,14 @@ def test_cli_creates_reports_and_closes_a_study(store, tiny_dataset, tmp_path):
     result = runner.invoke(cli, ["study", "create", str(spec)])
     assert result.exit_code == 0, result.output
     sid = result.stdout.strip().splitlines()[0]
+    before = store.get_run(run_id)
     for p in ("a@x.org", "b@x.org", "c@x.org", "d@x.org"):
         drain(store, sid, p)
+    after = store.get_run(run_id)  # the run's own counts and accuracy stay its judges'
+    assert (after.verdicts, after.scored, after.correct) == (
+        before.verdicts, before.scored, before.correct,
+    )  # fmt: skip
+    assert (before.study_verdicts, after.study_verdicts) == (0, 12)
     out = runner.invoke(cli, ["study", "report", sid, "--csv-dir", str(tmp_path / "csv")])
     assert out.exit_code == 0, out.output
     assert "krippendorff_alpha" in out.output and "leaderboard" in out.output

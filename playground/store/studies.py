@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..records import utcnow
+from .views import STUDY_ROLE as STUDY_ROLE  # the role its verdicts are written with
 from .writes import retrying
 
 if TYPE_CHECKING:

@@ -23,6 +23,10 @@ from ..records import (
     Verdict,
 )
 
+STUDY_ROLE = "human_judge"
+"""The role of a verdict a study participant submitted on a logged transcript
+(`playground.studies`): counted apart from the run's own verdicts in `RunInfo`."""
+
 
 class Tables(Protocol):
     """The log's tables these views read: the `Store` satisfies it (this module sits below it)."""
@@ -67,6 +71,10 @@ class RunInfo:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    study_verdicts: int = 0
+    """Verdicts study participants added to this run's transcripts (role ``human_judge``):
+    counted apart, so the run's counts and accuracy stay its own judges'; a study's results
+    are in ``playground study report``."""
 
     @property
     def accuracy(self) -> float | None:
@@ -100,9 +108,12 @@ def run_info(store: Tables, conn: Connection, row: dict[str, Any]) -> RunInfo:
             sa.func.sum(sa.case((v.c.is_correct, 1), else_=0)),
             sa.func.count(v.c.is_correct),
         )
-        .where(v.c.run_id == row["id"])
+        .where(v.c.run_id == row["id"], v.c.role != STUDY_ROLE)
         .group_by(v.c.status)
     ).all()
+    study = conn.scalar(
+        sa.select(sa.func.count()).where(v.c.run_id == row["id"], v.c.role == STUDY_ROLE)
+    )
     usage = conn.execute(
         sa.select(
             sa.func.count(sa.distinct(tr.c.id)),
@@ -123,6 +134,7 @@ def run_info(store: Tables, conn: Connection, row: dict[str, Any]) -> RunInfo:
         scored=sum(int(s or 0) for _, _, _, s in counts),
         input_tokens=int(usage[1]),
         output_tokens=int(usage[2]),
+        study_verdicts=int(study or 0),
         cost_usd=float(usage[3]),
     )
 

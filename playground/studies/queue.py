@@ -22,7 +22,7 @@ from .create import order_key
 from .spec import StudyError, StudySpec
 from .tasks import OtherVerdict, TaskView, to_view
 
-HUMAN_ROLE = "human_judge"
+HUMAN_ROLE = db.STUDY_ROLE
 
 
 class Progress(BaseModel):
