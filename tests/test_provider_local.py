@@ -74,10 +74,11 @@ def test_two_concurrent_calls_both_succeed_one_after_the_other():
 @pytest.mark.embedded
 def test_the_model_is_loaded_once_per_process():
     path = local.preload()
-    loaded = local._loaded[path]
+    loaded = local._loaded[path, False]  # keyed by file and logits_all (logprob judges' own)
     assert local.preload() == path
     asyncio.run(get_model("local/smollm2").generate(ASK, GenerateConfig(max_tokens=2)))
-    assert local._loaded[path] is loaded and list(local._loaded) == [path]
+    assert local._loaded[path, False] is loaded
+    assert [key for key in local._loaded if not key[1]] == [(path, False)]
 
 
 def test_a_missing_file_is_one_line(monkeypatch):
