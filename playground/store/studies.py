@@ -248,6 +248,11 @@ def claim(
     return assignment_id if _retry(store, f"claim in study {study_id}", write) else None
 
 
+def _leased_to(s: sa.Table, assignment_id: str, person: str) -> sa.ColumnElement[bool]:
+    """The slot of this assignment, while it is still leased to this person."""
+    return sa.and_(s.c.assignment_id == assignment_id, s.c.person == person, s.c.state == "leased")
+
+
 def renew(store: Store, assignment_id: str, person: str, now: float, lease_s: float) -> bool:
     """Extend a person's own lease (a refresh of the page); False if it is no longer theirs."""
     s = tables(store).slots
@@ -256,11 +261,7 @@ def renew(store: Store, assignment_id: str, person: str, now: float, lease_s: fl
         with store.engine.begin() as conn:
             result = conn.execute(
                 s.update()
-                .where(
-                    s.c.assignment_id == assignment_id,
-                    s.c.person == person,
-                    s.c.state == "leased",
-                )
+                .where(_leased_to(s, assignment_id, person))
                 .values(lease_until=now + lease_s)
             )
             return result.rowcount == 1
@@ -281,11 +282,7 @@ def complete(
         with store.engine.begin() as conn:
             result = conn.execute(
                 s.update()
-                .where(
-                    s.c.assignment_id == assignment_id,
-                    s.c.person == person,
-                    s.c.state == "leased",
-                )
+                .where(_leased_to(s, assignment_id, person))
                 .values(state="done", submitted_at=now, verdict_id=verdict_row["id"])
             )
             if result.rowcount == 1:
@@ -312,11 +309,7 @@ def release(
     def write() -> bool:
         with store.engine.begin() as conn:
             row = conn.execute(
-                sa.select(s.c.task_id, s.c.slot).where(
-                    s.c.assignment_id == assignment_id,
-                    s.c.person == person,
-                    s.c.state == "leased",
-                )
+                sa.select(s.c.task_id, s.c.slot).where(_leased_to(s, assignment_id, person))
             ).first()
             if row is None:
                 return False
